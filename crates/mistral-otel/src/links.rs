@@ -1,0 +1,117 @@
+//! Turn links: the last turn span seen for each conversation, in bounded memory.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use opentelemetry::trace::SpanContext;
+
+/// Conversation id → span context of its latest turn, evicting the least recently
+/// used entry past `capacity`.
+#[derive(Debug)]
+pub(crate) struct TurnLinks {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: HashMap<String, (SpanContext, u64)>,
+    order: VecDeque<(String, u64)>,
+    tick: u64,
+}
+
+impl TurnLinks {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// The latest turn of `conversation_id`, if seen.
+    pub(crate) fn get(&self, conversation_id: &str) -> Option<SpanContext> {
+        let mut inner = self.inner.lock().ok()?;
+        inner.tick += 1;
+        let tick = inner.tick;
+        let found = inner.map.get_mut(conversation_id).map(|(cx, t)| {
+            *t = tick;
+            cx.clone()
+        });
+        if found.is_some() {
+            inner.order.push_back((conversation_id.to_owned(), tick));
+            inner.compact();
+        }
+        found
+    }
+
+    /// Remember `span` as the latest turn of `conversation_id`.
+    pub(crate) fn put(&self, conversation_id: &str, span: SpanContext) {
+        if self.capacity == 0 {
+            return;
+        }
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        inner.tick += 1;
+        let tick = inner.tick;
+        inner.map.insert(conversation_id.to_owned(), (span, tick));
+        inner.order.push_back((conversation_id.to_owned(), tick));
+        while inner.map.len() > self.capacity {
+            let Some((key, t)) = inner.order.pop_front() else {
+                break;
+            };
+            // only the newest order record of a key is live
+            if inner.map.get(&key).is_some_and(|(_, live)| *live == t) {
+                inner.map.remove(&key);
+            }
+        }
+        inner.compact();
+    }
+
+    /// Entries held (tests).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.inner.lock().map(|i| i.map.len()).unwrap_or(0)
+    }
+}
+
+impl Inner {
+    /// Drop stale order records so the queue stays within a constant factor of the map.
+    fn compact(&mut self) {
+        if self.order.len() > 2 * self.map.len() + 16 {
+            let map = &self.map;
+            self.order
+                .retain(|(k, t)| map.get(k).is_some_and(|(_, live)| live == t));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
+
+    fn cx(n: u64) -> SpanContext {
+        SpanContext::new(
+            TraceId::from(u128::from(n) + 1),
+            SpanId::from(n + 1),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        )
+    }
+
+    #[test]
+    fn memory_stays_bounded_and_recent_entries_survive() {
+        let links = TurnLinks::new(3);
+        for i in 0..100 {
+            links.put(&format!("conv_{i}"), cx(i));
+            links.get("conv_0");
+        }
+        assert_eq!(links.len(), 3);
+        assert!(links.get("conv_0").is_some(), "recently used entry evicted");
+        assert!(links.get("conv_99").is_some());
+        assert!(links.get("conv_50").is_none());
+    }
+}

@@ -1,0 +1,140 @@
+//! Read, delete, agent and library calls: HTTP-style CLIENT spans named
+//! `{METHOD} {url template}`, plus `create_agent {name}` as a GenAI operation.
+
+use mistral_otel_wire::{AgentRequest, Operation, ResultFacts, Route};
+use opentelemetry::KeyValue;
+
+use super::{kv_u64, messages};
+use crate::capture::{ContentField, ContentPolicy};
+use crate::semconv as sc;
+
+/// Name and start attributes of a non-turn call.
+pub(crate) fn start(
+    route: &Route<'_>,
+    method: &str,
+    host: &str,
+    port: u16,
+    agent_request: Option<&AgentRequest>,
+    content: Option<&ContentPolicy>,
+) -> (String, Vec<KeyValue>, bool) {
+    let op = route.operation;
+    let mut attrs = vec![
+        KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
+        KeyValue::new(sc::HTTP_REQUEST_METHOD, method.to_owned()),
+        KeyValue::new(sc::URL_TEMPLATE, op.url_template()),
+        KeyValue::new(sc::SERVER_ADDRESS, host.to_owned()),
+        KeyValue::new(sc::SERVER_PORT, i64::from(port)),
+        KeyValue::new(sc::MISTRAL_OPERATION, op.name()),
+    ];
+    if let Some(id) = route.conversation_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id.to_owned()));
+    }
+    if let Some(id) = route.agent_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, id.to_owned()));
+    }
+    if let Some(id) = route.library_id {
+        attrs.push(KeyValue::new(sc::MISTRAL_LIBRARY_ID, id.to_owned()));
+    }
+    if let Some(id) = route.document_id {
+        attrs.push(KeyValue::new(sc::MISTRAL_DOCUMENT_ID, id.to_owned()));
+    }
+    let mut truncated = false;
+    let name = if op == Operation::AgentCreate {
+        attrs.push(KeyValue::new(
+            sc::GEN_AI_OPERATION_NAME,
+            sc::op::CREATE_AGENT,
+        ));
+        let agent_name = agent_request.and_then(|a| a.name.clone());
+        if let Some(req) = agent_request {
+            if let Some(n) = &req.name {
+                attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, n.clone()));
+            }
+            if let Some(d) = &req.description {
+                attrs.push(KeyValue::new(sc::GEN_AI_AGENT_DESCRIPTION, d.clone()));
+            }
+            if let Some(m) = &req.model {
+                attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
+            }
+            if !req.tools.is_empty() {
+                let defs = messages::tool_definitions(&req.tools, content.is_some());
+                let json = match content {
+                    Some(policy) => {
+                        let r = policy.render(ContentField::ToolDefinitions, defs);
+                        truncated |= r.truncated;
+                        r.json
+                    }
+                    None => defs.to_string(),
+                };
+                attrs.push(KeyValue::new(sc::GEN_AI_TOOL_DEFINITIONS, json));
+            }
+            if let (Some(policy), Some(instructions)) = (content, &req.instructions) {
+                let r = policy.render(
+                    ContentField::SystemInstructions,
+                    messages::system_instructions(instructions),
+                );
+                truncated |= r.truncated;
+                attrs.push(KeyValue::new(sc::GEN_AI_SYSTEM_INSTRUCTIONS, r.json));
+            }
+        }
+        match agent_name {
+            Some(n) => format!("{} {n}", sc::op::CREATE_AGENT),
+            None => sc::op::CREATE_AGENT.to_owned(),
+        }
+    } else {
+        format!("{method} {}", op.url_template())
+    };
+    (name, attrs, truncated)
+}
+
+/// Which ids the path already put on the span (each key is set once).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PathIds {
+    pub(crate) conversation: bool,
+    pub(crate) agent: bool,
+    pub(crate) library: bool,
+    pub(crate) document: bool,
+}
+
+impl PathIds {
+    pub(crate) fn of(route: &Route<'_>) -> Self {
+        Self {
+            conversation: route.conversation_id.is_some(),
+            agent: route.agent_id.is_some(),
+            library: route.library_id.is_some(),
+            document: route.document_id.is_some(),
+        }
+    }
+}
+
+/// Cheap facts read from a successful body.
+pub(crate) fn result_attributes(facts: &ResultFacts, known: PathIds) -> Vec<KeyValue> {
+    let mut attrs = Vec::new();
+    if let Some(n) = facts.item_count {
+        attrs.push(kv_u64(sc::MISTRAL_ITEM_COUNT, n));
+    }
+    if let Some(n) = facts.entry_count {
+        attrs.push(kv_u64(sc::MISTRAL_ENTRY_COUNT, n));
+    }
+    if let Some(n) = facts.message_count {
+        attrs.push(kv_u64(sc::MISTRAL_MESSAGE_COUNT, n));
+    }
+    if let (Some(v), false) = (&facts.conversation_id, known.conversation) {
+        attrs.push(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, v.clone()));
+    }
+    if let (Some(v), false) = (&facts.agent_id, known.agent) {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, v.clone()));
+    }
+    if let Some(v) = facts.agent_version {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_VERSION, v.to_string()));
+    }
+    if let (Some(v), false) = (&facts.library_id, known.library) {
+        attrs.push(KeyValue::new(sc::MISTRAL_LIBRARY_ID, v.clone()));
+    }
+    if let (Some(v), false) = (&facts.document_id, known.document) {
+        attrs.push(KeyValue::new(sc::MISTRAL_DOCUMENT_ID, v.clone()));
+    }
+    if let Some(v) = &facts.process_status {
+        attrs.push(KeyValue::new(sc::MISTRAL_PROCESS_STATUS, v.clone()));
+    }
+    attrs
+}

@@ -1,0 +1,193 @@
+//! A turn request (start / append / restart) to the turn span's name and start attributes.
+
+use mistral_otel_wire::{Operation, TurnRequest};
+use opentelemetry::KeyValue;
+
+use super::{kv_strings, messages};
+use crate::capture::{ContentField, ContentPolicy};
+use crate::semconv as sc;
+
+/// What is known about a turn before it is sent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TurnStart {
+    pub(crate) span_name: String,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) request_model: Option<String>,
+    pub(crate) stream: bool,
+    pub(crate) content_truncated: bool,
+    /// The `gen_ai.conversation.id` already set at start.
+    pub(crate) conversation_id: Option<String>,
+}
+
+/// Where the request goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub(crate) host: &'a str,
+    pub(crate) port: u16,
+}
+
+/// Everything the turn span carries at its start.
+pub(crate) fn turn_start(
+    operation: Operation,
+    path_conversation_id: Option<&str>,
+    request: Option<&TurnRequest>,
+    agent_name_override: Option<&str>,
+    accept_event_stream: bool,
+    target: Target<'_>,
+    content: Option<&ContentPolicy>,
+) -> TurnStart {
+    let mut attrs = Vec::with_capacity(24);
+    attrs.push(KeyValue::new(
+        sc::GEN_AI_OPERATION_NAME,
+        sc::op::INVOKE_AGENT,
+    ));
+    attrs.push(KeyValue::new(
+        sc::GEN_AI_PROVIDER_NAME,
+        sc::PROVIDER_MISTRAL,
+    ));
+    if let Some(kind) = operation.turn_kind() {
+        attrs.push(KeyValue::new(sc::MISTRAL_CONVERSATION_OPERATION, kind));
+    }
+    attrs.push(KeyValue::new(sc::SERVER_ADDRESS, target.host.to_owned()));
+    attrs.push(KeyValue::new(sc::SERVER_PORT, i64::from(target.port)));
+    // a restart answers with a new conversation id, set when the response arrives; the
+    // SDK keeps every value set for a key, so the path id gets its own key here
+    let mut conversation_id = None;
+    if let Some(id) = path_conversation_id {
+        if operation == Operation::ConversationRestart {
+            attrs.push(KeyValue::new(
+                sc::MISTRAL_SOURCE_CONVERSATION_ID,
+                id.to_owned(),
+            ));
+        } else {
+            attrs.push(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id.to_owned()));
+            conversation_id = Some(id.to_owned());
+        }
+    }
+    let stream = request
+        .and_then(|r| r.stream)
+        .unwrap_or(accept_event_stream);
+    attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, stream));
+
+    let agent_name = agent_name_override
+        .map(str::to_owned)
+        .or_else(|| request.and_then(|r| r.name.clone()));
+    let span_name = match &agent_name {
+        Some(name) => format!("{} {name}", sc::op::INVOKE_AGENT),
+        None => sc::op::INVOKE_AGENT.to_owned(),
+    };
+    if let Some(name) = agent_name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, name));
+    }
+
+    let mut start = TurnStart {
+        span_name,
+        stream,
+        conversation_id,
+        ..TurnStart::default()
+    };
+    let Some(req) = request else {
+        start.attributes = attrs;
+        return start;
+    };
+
+    if let Some(model) = &req.model {
+        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, model.clone()));
+        start.request_model = Some(model.clone());
+    }
+    if let Some(agent_id) = &req.agent_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, agent_id.clone()));
+    }
+    if let Some(version) = &req.agent_version {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_VERSION, version.to_string()));
+    }
+    if let Some(description) = &req.description {
+        attrs.push(KeyValue::new(
+            sc::GEN_AI_AGENT_DESCRIPTION,
+            description.clone(),
+        ));
+    }
+    if let Some(from) = &req.from_entry_id {
+        attrs.push(KeyValue::new(sc::MISTRAL_FROM_ENTRY_ID, from.clone()));
+    }
+    if let Some(store) = req.store {
+        attrs.push(KeyValue::new(sc::MISTRAL_STORE, store));
+    }
+    if let Some(h) = &req.handoff_execution {
+        attrs.push(KeyValue::new(sc::MISTRAL_HANDOFF_EXECUTION, h.clone()));
+    }
+    if let Some(guardrails) = &req.guardrails
+        && !guardrails.is_null()
+    {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_GUARDRAILS,
+            guardrails.to_string(),
+        ));
+    }
+    if let Some(args) = &req.completion_args {
+        if let Some(v) = args.temperature {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_TEMPERATURE, v));
+        }
+        if let Some(v) = args.top_p {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_TOP_P, v));
+        }
+        if let Some(v) = args.max_tokens {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MAX_TOKENS, v));
+        }
+        if let Some(v) = args.random_seed {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_SEED, v));
+        }
+        if !args.stop.is_empty() {
+            attrs.push(kv_strings(
+                sc::GEN_AI_REQUEST_STOP_SEQUENCES,
+                args.stop.iter().cloned(),
+            ));
+        }
+        if let Some(v) = args.frequency_penalty {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_FREQUENCY_PENALTY, v));
+        }
+        if let Some(v) = args.presence_penalty {
+            attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_PRESENCE_PENALTY, v));
+        }
+        if let Some(format) = &args.response_format {
+            let output_type = if format == "text" { "text" } else { "json" };
+            attrs.push(KeyValue::new(sc::GEN_AI_OUTPUT_TYPE, output_type));
+        }
+    }
+    if !req.tools.is_empty() {
+        match content {
+            Some(policy) => {
+                let rendered = policy.render(
+                    ContentField::ToolDefinitions,
+                    messages::tool_definitions(&req.tools, true),
+                );
+                start.content_truncated |= rendered.truncated;
+                attrs.push(KeyValue::new(sc::GEN_AI_TOOL_DEFINITIONS, rendered.json));
+            }
+            None => attrs.push(KeyValue::new(
+                sc::GEN_AI_TOOL_DEFINITIONS,
+                messages::tool_definitions(&req.tools, false).to_string(),
+            )),
+        }
+    }
+    if let Some(policy) = content {
+        if let Some(instructions) = &req.instructions {
+            let rendered = policy.render(
+                ContentField::SystemInstructions,
+                messages::system_instructions(instructions),
+            );
+            start.content_truncated |= rendered.truncated;
+            attrs.push(KeyValue::new(sc::GEN_AI_SYSTEM_INSTRUCTIONS, rendered.json));
+        }
+        if let Some(inputs) = &req.inputs {
+            let rendered = policy.render(
+                ContentField::InputMessages,
+                messages::input_messages(inputs),
+            );
+            start.content_truncated |= rendered.truncated;
+            attrs.push(KeyValue::new(sc::GEN_AI_INPUT_MESSAGES, rendered.json));
+        }
+    }
+    start.attributes = attrs;
+    start
+}

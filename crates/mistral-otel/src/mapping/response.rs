@@ -1,0 +1,333 @@
+//! A plain (non-streaming) conversation response to the turn's end attributes and the
+//! plan of its child spans (`chat`, `execute_tool`, handoff `invoke_agent`), with
+//! server timestamps that the turn recorder fits inside the turn span.
+
+use std::time::SystemTime;
+
+use mistral_otel_wire::{ConversationResponse, Entry, Usage, parse_timestamp};
+use opentelemetry::KeyValue;
+
+use super::{kv_strings, kv_u64, messages};
+use crate::capture::{ContentField, ContentPolicy, json_or_string};
+use crate::semconv as sc;
+
+/// One span to create under the turn.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildPlan {
+    pub(crate) name: String,
+    pub(crate) attributes: Vec<KeyValue>,
+    /// Index of the handoff child that owns this one; `None` = the turn span.
+    pub(crate) parent: Option<usize>,
+    pub(crate) server_start: Option<SystemTime>,
+    pub(crate) server_end: Option<SystemTime>,
+    pub(crate) kind: ChildKind,
+}
+
+impl ChildPlan {
+    /// The tool name of an `execute_tool` child.
+    pub(crate) fn tool_name(&self) -> &str {
+        self.name
+            .strip_prefix(sc::op::EXECUTE_TOOL)
+            .map_or(self.name.as_str(), str::trim_start)
+    }
+}
+
+/// What a child span stands for (for Braintrust rendering and metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChildKind {
+    Chat,
+    Tool,
+    Handoff,
+}
+
+/// A `mistral_ai.function_call` event.
+#[derive(Debug, Clone)]
+pub(crate) struct FunctionCallEvent {
+    pub(crate) owner: Option<usize>,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) server_time: Option<SystemTime>,
+}
+
+/// Everything a plain response contributes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResponsePlan {
+    pub(crate) end_attributes: Vec<KeyValue>,
+    pub(crate) children: Vec<ChildPlan>,
+    pub(crate) function_calls: Vec<FunctionCallEvent>,
+    pub(crate) response_model: Option<String>,
+    pub(crate) conversation_id: Option<String>,
+    pub(crate) usage: Option<Usage>,
+    pub(crate) finish_reason: &'static str,
+    pub(crate) content_truncated: bool,
+}
+
+/// Usage attributes of a turn.
+pub(crate) fn usage_attributes(usage: &Usage) -> Vec<KeyValue> {
+    let mut attrs = vec![
+        kv_u64(sc::GEN_AI_USAGE_INPUT_TOKENS, usage.prompt_tokens),
+        kv_u64(sc::GEN_AI_USAGE_OUTPUT_TOKENS, usage.completion_tokens),
+        kv_u64(sc::MISTRAL_USAGE_TOTAL_TOKENS, usage.total_tokens),
+    ];
+    if let Some(c) = usage.connector_tokens {
+        attrs.push(kv_u64(sc::MISTRAL_USAGE_CONNECTOR_TOKENS, c));
+    }
+    for (tool, count) in &usage.connectors {
+        attrs.push(KeyValue::new(
+            format!("{}{tool}", sc::MISTRAL_USAGE_CONNECTORS_PREFIX),
+            i64::try_from(*count).unwrap_or(i64::MAX),
+        ));
+    }
+    attrs
+}
+
+/// `execute_tool` attributes for a server-side tool.
+pub(crate) fn tool_attributes(name: &str, call_id: Option<&str>) -> Vec<KeyValue> {
+    let tool_type = if name == "document_library" {
+        "datastore"
+    } else {
+        "extension"
+    };
+    let mut attrs = vec![
+        KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::op::EXECUTE_TOOL),
+        KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
+        KeyValue::new(sc::GEN_AI_TOOL_NAME, name.to_owned()),
+        KeyValue::new(sc::GEN_AI_TOOL_TYPE, tool_type),
+    ];
+    if let Some(id) = call_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_ID, id.to_owned()));
+    }
+    attrs
+}
+
+/// `chat` attributes for one `message.output`.
+pub(crate) fn chat_attributes(
+    id: Option<&str>,
+    model: Option<&str>,
+    agent_id: Option<&str>,
+    conversation_id: Option<&str>,
+) -> Vec<KeyValue> {
+    let mut attrs = vec![
+        KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::op::CHAT),
+        KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
+    ];
+    if let Some(id) = id {
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_ID, id.to_owned()));
+    }
+    if let Some(model) = model {
+        attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, model.to_owned()));
+    }
+    if let Some(agent) = agent_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, agent.to_owned()));
+    }
+    if let Some(conv) = conversation_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, conv.to_owned()));
+    }
+    attrs
+}
+
+/// `chat {model}` or `chat`.
+pub(crate) fn chat_name(model: Option<&str>) -> String {
+    match model {
+        Some(m) => format!("{} {m}", sc::op::CHAT),
+        None => sc::op::CHAT.to_owned(),
+    }
+}
+
+/// Handoff `invoke_agent` attributes.
+pub(crate) fn handoff_attributes(
+    previous_id: Option<&str>,
+    previous_name: Option<&str>,
+    next_id: Option<&str>,
+    next_name: Option<&str>,
+) -> Vec<KeyValue> {
+    let mut attrs = vec![
+        KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::op::INVOKE_AGENT),
+        KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
+    ];
+    if let Some(v) = next_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, v.to_owned()));
+    }
+    if let Some(v) = next_name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, v.to_owned()));
+    }
+    if let Some(v) = previous_id {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_ID,
+            v.to_owned(),
+        ));
+    }
+    if let Some(v) = previous_name {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME,
+            v.to_owned(),
+        ));
+    }
+    attrs
+}
+
+/// `invoke_agent {next}` or `invoke_agent`.
+pub(crate) fn handoff_name(next_name: Option<&str>) -> String {
+    match next_name {
+        Some(n) => format!("{} {n}", sc::op::INVOKE_AGENT),
+        None => sc::op::INVOKE_AGENT.to_owned(),
+    }
+}
+
+/// The `mistral_ai.function_call` event's attributes.
+pub(crate) fn function_call_attributes(
+    tool_call_id: &str,
+    name: &str,
+    arguments: &str,
+    confirmation_status: Option<&str>,
+    content: Option<&ContentPolicy>,
+) -> (Vec<KeyValue>, bool) {
+    let mut attrs = vec![
+        KeyValue::new(sc::GEN_AI_TOOL_CALL_ID, tool_call_id.to_owned()),
+        KeyValue::new(sc::GEN_AI_TOOL_NAME, name.to_owned()),
+    ];
+    if let Some(status) = confirmation_status {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_FUNCTION_CALL_CONFIRMATION,
+            status.to_owned(),
+        ));
+    }
+    let mut truncated = false;
+    if let Some(policy) = content {
+        let rendered = policy.render(ContentField::ToolArguments, json_or_string(arguments));
+        truncated = rendered.truncated;
+        attrs.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_ARGUMENTS, rendered.json));
+    }
+    (attrs, truncated)
+}
+
+/// Finish reason of a turn that ended normally.
+pub(crate) fn finish_reason<'a>(outputs: impl IntoIterator<Item = &'a Entry>) -> &'static str {
+    match outputs.into_iter().last() {
+        Some(Entry::FunctionCall(_)) => "tool_call",
+        _ => "stop",
+    }
+}
+
+/// Map a parsed plain response.
+pub(crate) fn plan_response(
+    response: &ConversationResponse,
+    content: Option<&ContentPolicy>,
+) -> ResponsePlan {
+    let mut plan = ResponsePlan {
+        conversation_id: response.conversation_id.clone(),
+        usage: response.usage.clone(),
+        finish_reason: finish_reason(&response.outputs),
+        ..ResponsePlan::default()
+    };
+    let conv = response.conversation_id.as_deref();
+    let mut owner: Option<usize> = None;
+    for entry in &response.outputs {
+        let start = entry.created_at().and_then(parse_timestamp);
+        let end = entry.completed_at().and_then(parse_timestamp);
+        match entry {
+            Entry::MessageOutput(m) => {
+                if plan.response_model.is_none() {
+                    plan.response_model = m.model.clone();
+                }
+                let mut attributes = chat_attributes(
+                    m.id.as_deref(),
+                    m.model.as_deref(),
+                    m.agent_id.as_deref(),
+                    conv,
+                );
+                if let Some(policy) = content {
+                    let rendered = policy.render(
+                        ContentField::OutputMessages,
+                        messages::output_messages([entry], "stop"),
+                    );
+                    plan.content_truncated |= rendered.truncated;
+                    attributes.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
+                }
+                plan.children.push(ChildPlan {
+                    name: chat_name(m.model.as_deref()),
+                    attributes,
+                    parent: owner,
+                    server_start: start,
+                    server_end: end,
+                    kind: ChildKind::Chat,
+                });
+            }
+            Entry::ToolExecution(t) => {
+                let mut attributes = tool_attributes(&t.name, t.id.as_deref());
+                if let Some(policy) = content {
+                    let args =
+                        policy.render(ContentField::ToolArguments, json_or_string(&t.arguments));
+                    plan.content_truncated |= args.truncated;
+                    attributes.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_ARGUMENTS, args.json));
+                    if let Some(info) = &t.info {
+                        let result = policy.render(ContentField::ToolResult, info.clone());
+                        plan.content_truncated |= result.truncated;
+                        attributes.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_RESULT, result.json));
+                    }
+                }
+                plan.children.push(ChildPlan {
+                    name: format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
+                    attributes,
+                    parent: owner,
+                    server_start: start,
+                    server_end: end,
+                    kind: ChildKind::Tool,
+                });
+            }
+            Entry::FunctionCall(f) => {
+                let (attributes, truncated) = function_call_attributes(
+                    &f.tool_call_id,
+                    &f.name,
+                    &f.arguments,
+                    f.confirmation_status.as_deref(),
+                    content,
+                );
+                plan.content_truncated |= truncated;
+                plan.function_calls.push(FunctionCallEvent {
+                    owner,
+                    attributes,
+                    server_time: start,
+                });
+            }
+            Entry::AgentHandoff(h) => {
+                plan.children.push(ChildPlan {
+                    name: handoff_name(h.next_agent_name.as_deref()),
+                    attributes: handoff_attributes(
+                        h.previous_agent_id.as_deref(),
+                        h.previous_agent_name.as_deref(),
+                        h.next_agent_id.as_deref(),
+                        h.next_agent_name.as_deref(),
+                    ),
+                    // handoffs are siblings under the turn: each owns what follows it
+                    parent: None,
+                    server_start: start,
+                    server_end: end,
+                    kind: ChildKind::Handoff,
+                });
+                owner = Some(plan.children.len().saturating_sub(1));
+            }
+            Entry::MessageInput(_) | Entry::FunctionResult(_) | Entry::Unknown { .. } => {}
+        }
+    }
+    let mut end = Vec::new();
+    if let Some(model) = &plan.response_model {
+        end.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, model.clone()));
+    }
+    if let Some(usage) = &plan.usage {
+        end.extend(usage_attributes(usage));
+    }
+    end.push(kv_strings(
+        sc::GEN_AI_RESPONSE_FINISH_REASONS,
+        [plan.finish_reason.to_owned()],
+    ));
+    if let Some(policy) = content {
+        let rendered = policy.render(
+            ContentField::OutputMessages,
+            messages::output_messages(&response.outputs, plan.finish_reason),
+        );
+        plan.content_truncated |= rendered.truncated;
+        end.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
+    }
+    plan.end_attributes = end;
+    plan
+}

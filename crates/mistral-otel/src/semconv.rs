@@ -1,0 +1,199 @@
+//! Every attribute, event and metric name this crate emits, in one place.
+//!
+//! Names follow the OpenTelemetry GenAI semantic conventions v1.41.1; crate-specific
+//! extras live under `mistral_ai.*`. A later rename is a one-line change here.
+
+/// `gen_ai.operation.name`
+pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+/// `gen_ai.provider.name`
+pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+/// The provider value for Mistral.
+pub const PROVIDER_MISTRAL: &str = "mistral_ai";
+/// `gen_ai.request.model`
+pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+/// `gen_ai.response.model`
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// `gen_ai.response.id`
+pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
+/// `gen_ai.response.finish_reasons`
+pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// `gen_ai.response.time_to_first_chunk` (seconds)
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+/// `gen_ai.agent.id`
+pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
+/// `gen_ai.agent.name`
+pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
+/// `gen_ai.agent.description`
+pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+/// `gen_ai.agent.version`
+pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
+/// `gen_ai.conversation.id`
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
+/// `gen_ai.request.stream`
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// `gen_ai.request.temperature`
+pub const GEN_AI_REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
+/// `gen_ai.request.top_p`
+pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+/// `gen_ai.request.max_tokens`
+pub const GEN_AI_REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
+/// `gen_ai.request.seed`
+pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
+/// `gen_ai.request.stop_sequences`
+pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// `gen_ai.request.frequency_penalty`
+pub const GEN_AI_REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+/// `gen_ai.request.presence_penalty`
+pub const GEN_AI_REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+/// `gen_ai.output.type`
+pub const GEN_AI_OUTPUT_TYPE: &str = "gen_ai.output.type";
+/// `gen_ai.tool.definitions`
+pub const GEN_AI_TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+/// `gen_ai.tool.name`
+pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// `gen_ai.tool.type`
+pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
+/// `gen_ai.tool.call.id`
+pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// `gen_ai.tool.call.arguments` (content)
+pub const GEN_AI_TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
+/// `gen_ai.tool.call.result` (content)
+pub const GEN_AI_TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+/// `gen_ai.usage.input_tokens`
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// `gen_ai.usage.output_tokens`
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+/// `gen_ai.system_instructions` (content)
+pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
+/// `gen_ai.input.messages` (content)
+pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
+/// `gen_ai.output.messages` (content)
+pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// `gen_ai.token.type` (metric attribute)
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+
+/// `server.address`
+pub const SERVER_ADDRESS: &str = "server.address";
+/// `server.port`
+pub const SERVER_PORT: &str = "server.port";
+/// `http.request.method`
+pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
+/// `http.response.status_code`
+pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+/// `url.template`
+pub const URL_TEMPLATE: &str = "url.template";
+/// `error.type`
+pub const ERROR_TYPE: &str = "error.type";
+/// `exception` event name
+pub const EXCEPTION_EVENT: &str = "exception";
+/// `exception.type`
+pub const EXCEPTION_TYPE: &str = "exception.type";
+/// `exception.message`
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
+
+/// Operation names.
+pub mod op {
+    /// `invoke_agent`
+    pub const INVOKE_AGENT: &str = "invoke_agent";
+    /// `chat`
+    pub const CHAT: &str = "chat";
+    /// `execute_tool`
+    pub const EXECUTE_TOOL: &str = "execute_tool";
+    /// `create_agent`
+    pub const CREATE_AGENT: &str = "create_agent";
+}
+
+/// `mistral_ai.conversation.operation` (`start` | `append` | `restart`)
+pub const MISTRAL_CONVERSATION_OPERATION: &str = "mistral_ai.conversation.operation";
+/// `mistral_ai.conversation.source_id`: the conversation a restart started from (its path id).
+pub const MISTRAL_SOURCE_CONVERSATION_ID: &str = "mistral_ai.conversation.source_id";
+/// `mistral_ai.conversation.from_entry_id`
+pub const MISTRAL_FROM_ENTRY_ID: &str = "mistral_ai.conversation.from_entry_id";
+/// `mistral_ai.conversation.store`
+pub const MISTRAL_STORE: &str = "mistral_ai.conversation.store";
+/// `mistral_ai.conversation.handoff_execution`
+pub const MISTRAL_HANDOFF_EXECUTION: &str = "mistral_ai.conversation.handoff_execution";
+/// `mistral_ai.guardrails`
+pub const MISTRAL_GUARDRAILS: &str = "mistral_ai.guardrails";
+/// `mistral_ai.usage.total_tokens`
+pub const MISTRAL_USAGE_TOTAL_TOKENS: &str = "mistral_ai.usage.total_tokens";
+/// `mistral_ai.usage.connector_tokens`
+pub const MISTRAL_USAGE_CONNECTOR_TOKENS: &str = "mistral_ai.usage.connector_tokens";
+/// Prefix of `mistral_ai.usage.connectors.{tool}`
+pub const MISTRAL_USAGE_CONNECTORS_PREFIX: &str = "mistral_ai.usage.connectors.";
+/// `mistral_ai.correlation_id`
+pub const MISTRAL_CORRELATION_ID: &str = "mistral_ai.correlation_id";
+/// Prefix of `mistral_ai.ratelimit.{name}`
+pub const MISTRAL_RATELIMIT_PREFIX: &str = "mistral_ai.ratelimit.";
+/// `mistral_ai.error.code`
+pub const MISTRAL_ERROR_CODE: &str = "mistral_ai.error.code";
+/// `mistral_ai.stream.outcome`
+pub const MISTRAL_STREAM_OUTCOME: &str = "mistral_ai.stream.outcome";
+/// `mistral_ai.stream.event_count`
+pub const MISTRAL_STREAM_EVENT_COUNT: &str = "mistral_ai.stream.event_count";
+/// `mistral_ai.stream.unknown_event_count`
+pub const MISTRAL_STREAM_UNKNOWN_EVENT_COUNT: &str = "mistral_ai.stream.unknown_event_count";
+/// `mistral_ai.stream.overflow`: an SSE line or event exceeded the cap; collection stopped.
+pub const MISTRAL_STREAM_OVERFLOW: &str = "mistral_ai.stream.overflow";
+/// `mistral_ai.response.body_over_cap`: the body exceeded the parse cap; outputs not mapped.
+pub const MISTRAL_BODY_OVER_CAP: &str = "mistral_ai.response.body_over_cap";
+/// `mistral_ai.response.parse_error`: the body could not be parsed; outputs not mapped.
+pub const MISTRAL_PARSE_ERROR: &str = "mistral_ai.response.parse_error";
+/// `mistral_ai.response.incomplete`: the caller dropped a plain body before its end.
+pub const MISTRAL_BODY_INCOMPLETE: &str = "mistral_ai.response.incomplete";
+/// `mistral_ai.content.truncated`: a captured value was cut to the attribute cap.
+pub const MISTRAL_CONTENT_TRUNCATED: &str = "mistral_ai.content.truncated";
+/// `mistral_ai.tool.incomplete`: the tool span ended without `tool.execution.done`.
+pub const MISTRAL_TOOL_INCOMPLETE: &str = "mistral_ai.tool.incomplete";
+/// `mistral_ai.handoff.previous_agent_id`
+pub const MISTRAL_HANDOFF_PREVIOUS_AGENT_ID: &str = "mistral_ai.handoff.previous_agent_id";
+/// `mistral_ai.handoff.previous_agent_name`
+pub const MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME: &str = "mistral_ai.handoff.previous_agent_name";
+/// `mistral_ai.function_call` event name
+pub const MISTRAL_FUNCTION_CALL_EVENT: &str = "mistral_ai.function_call";
+/// `mistral_ai.function_call.confirmation_status`
+pub const MISTRAL_FUNCTION_CALL_CONFIRMATION: &str = "mistral_ai.function_call.confirmation_status";
+/// `mistral_ai.operation` (read / agent / library calls, e.g. `conversations.get_history`)
+pub const MISTRAL_OPERATION: &str = "mistral_ai.operation";
+/// `mistral_ai.library.id`
+pub const MISTRAL_LIBRARY_ID: &str = "mistral_ai.library.id";
+/// `mistral_ai.document.id`
+pub const MISTRAL_DOCUMENT_ID: &str = "mistral_ai.document.id";
+/// `mistral_ai.document.process_status`
+pub const MISTRAL_PROCESS_STATUS: &str = "mistral_ai.document.process_status";
+/// `mistral_ai.result.item_count`
+pub const MISTRAL_ITEM_COUNT: &str = "mistral_ai.result.item_count";
+/// `mistral_ai.result.entry_count`
+pub const MISTRAL_ENTRY_COUNT: &str = "mistral_ai.result.entry_count";
+/// `mistral_ai.result.message_count`
+pub const MISTRAL_MESSAGE_COUNT: &str = "mistral_ai.result.message_count";
+
+/// Braintrust rendering attributes.
+pub mod braintrust {
+    /// `braintrust.span_attributes`
+    pub const SPAN_ATTRIBUTES: &str = "braintrust.span_attributes";
+    /// `braintrust.metadata`
+    pub const METADATA: &str = "braintrust.metadata";
+    /// `braintrust.metrics`
+    pub const METRICS: &str = "braintrust.metrics";
+    /// `braintrust.input_json`
+    pub const INPUT_JSON: &str = "braintrust.input_json";
+    /// `braintrust.output_json`
+    pub const OUTPUT_JSON: &str = "braintrust.output_json";
+}
+
+/// Metric names (GenAI client metrics, v1.41.1) and this crate's tool metrics.
+pub mod metric {
+    /// `gen_ai.client.operation.duration` (s)
+    pub const OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+    /// `gen_ai.client.token.usage` ({token})
+    pub const TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+    /// `gen_ai.client.operation.time_to_first_chunk` (s)
+    pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.operation.time_to_first_chunk";
+    /// `gen_ai.client.operation.time_per_output_chunk` (s)
+    pub const TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.operation.time_per_output_chunk";
+    /// `mistral_ai.tool.executions` ({execution})
+    pub const TOOL_EXECUTIONS: &str = "mistral_ai.tool.executions";
+    /// `mistral_ai.tool.duration` (s)
+    pub const TOOL_DURATION: &str = "mistral_ai.tool.duration";
+}
