@@ -1,0 +1,504 @@
+//! What to export where: code first, then the standard `OTEL_*` variables, then defaults.
+
+use std::fmt;
+use std::time::Duration;
+
+use opentelemetry_sdk::trace::TracerProviderBuilder;
+
+use crate::error::ExportError;
+use crate::telemetry::Telemetry;
+
+/// The OTLP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/gRPC (tonic), default port 4317.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, default port 4318.
+    HttpProtobuf,
+}
+
+impl Protocol {
+    /// The name used by `OTEL_EXPORTER_OTLP_PROTOCOL`: `grpc` or `http/protobuf`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grpc => "grpc",
+            Self::HttpProtobuf => "http/protobuf",
+        }
+    }
+
+    fn from_env_value(value: &str) -> Option<Self> {
+        match value.trim() {
+            "grpc" => Some(Self::Grpc),
+            "http/protobuf" => Some(Self::HttpProtobuf),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub(crate) const PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+pub(crate) const TRACES_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
+pub(crate) const METRICS_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+pub(crate) const METRICS_SWITCH_VAR: &str = "MISTRAL_OTEL_METRICS";
+
+const PROTOCOL_EXPECTED: &str = "grpc or http/protobuf (http/json is not supported)";
+
+/// An environment value that did not parse, reported by `build` unless code overrides it.
+#[derive(Debug, Clone)]
+struct InvalidEnv {
+    var: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+/// OTLP export settings, built up from code; [`OtlpConfig::build`] turns them into a
+/// [`Telemetry`] (a tracer provider and, unless turned off, a meter provider).
+///
+/// What code sets wins. What it leaves unset comes from the environment, partly read by
+/// [`OtlpConfig::from_env`] (protocol, metrics switch) and partly by the OpenTelemetry SDK
+/// itself at build time:
+///
+/// | variable | read by | meaning |
+/// |---|---|---|
+/// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_PROTOCOL` | `from_env` | `grpc` or `http/protobuf` |
+/// | `MISTRAL_OTEL_METRICS` | `from_env` | `false`/`0`/`off`/`no` turns metrics off |
+/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | SDK | base URL; HTTP appends `/v1/traces`, `/v1/metrics` |
+/// | `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT` | SDK | per-signal URL, used verbatim |
+/// | `OTEL_EXPORTER_OTLP_HEADERS`, `..._{TRACES,METRICS}_HEADERS` | SDK | `k=v,k2=v2`, URL-decoded; **these win over a header of the same name set in code** |
+/// | `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_EXPORTER_OTLP_COMPRESSION` | SDK | per-export timeout (ms), compression |
+/// | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | SDK | resource; `service.name` defaults to `unknown_service:<executable>` |
+/// | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_METRIC_EXPORT_INTERVAL` | SDK | batch delay, metric interval (ms) |
+///
+/// Without an endpoint from code or environment the SDK defaults apply:
+/// `http://localhost:4317` for gRPC, `http://localhost:4318/v1/{traces,metrics}` for HTTP.
+///
+/// `Debug` shows header names only, never their values.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use mistral_otel_export::{OtlpConfig, Protocol};
+///
+/// # fn main() -> Result<(), mistral_otel_export::ExportError> {
+/// let telemetry = OtlpConfig::from_env()
+///     .protocol(Protocol::HttpProtobuf)
+///     .endpoint("http://collector:4318")
+///     .header("x-tenant", "acme")
+///     .service_name("support-agent")
+///     .batch_delay(Duration::from_secs(1))
+///     .install()?;
+/// // ... run the application ...
+/// telemetry.shutdown()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct OtlpConfig {
+    pub(crate) traces_protocol: Protocol,
+    pub(crate) metrics_protocol: Protocol,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) traces_endpoint: Option<String>,
+    pub(crate) metrics_endpoint: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) service_name: Option<String>,
+    pub(crate) metrics: bool,
+    pub(crate) batch_delay: Option<Duration>,
+    pub(crate) metrics_interval: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retries: Option<usize>,
+    invalid_env: Vec<InvalidEnv>,
+}
+
+impl Default for OtlpConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for OtlpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, _)| (name.as_str(), "<redacted>"))
+            .collect();
+        f.debug_struct("OtlpConfig")
+            .field("traces_protocol", &self.traces_protocol)
+            .field("metrics_protocol", &self.metrics_protocol)
+            .field("endpoint", &self.endpoint)
+            .field("traces_endpoint", &self.traces_endpoint)
+            .field("metrics_endpoint", &self.metrics_endpoint)
+            .field("headers", &headers)
+            .field("service_name", &self.service_name)
+            .field("metrics", &self.metrics)
+            .field("batch_delay", &self.batch_delay)
+            .field("metrics_interval", &self.metrics_interval)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .finish()
+    }
+}
+
+impl OtlpConfig {
+    /// gRPC, metrics on, everything else left to the SDK (which still reads the endpoint,
+    /// headers, timeout and service name from `OTEL_*` variables, see the table above).
+    pub fn new() -> Self {
+        Self {
+            traces_protocol: Protocol::Grpc,
+            metrics_protocol: Protocol::Grpc,
+            endpoint: None,
+            traces_endpoint: None,
+            metrics_endpoint: None,
+            headers: Vec::new(),
+            service_name: None,
+            metrics: true,
+            batch_delay: None,
+            metrics_interval: None,
+            timeout: None,
+            retries: None,
+            invalid_env: Vec::new(),
+        }
+    }
+
+    /// [`OtlpConfig::new`] plus the protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`, per signal
+    /// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `..._METRICS_PROTOCOL`) and the metrics switch
+    /// (`MISTRAL_OTEL_METRICS`) from the process environment. A value that does not parse
+    /// makes `build` fail, unless code sets that setting afterwards.
+    pub fn from_env() -> Self {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`OtlpConfig::from_env`] reading variables through `lookup` instead of the process
+    /// environment: for tests, or configuration kept elsewhere.
+    ///
+    /// ```
+    /// use mistral_otel_export::{OtlpConfig, Protocol};
+    ///
+    /// let config = OtlpConfig::from_env_with(|name| match name {
+    ///     "OTEL_EXPORTER_OTLP_PROTOCOL" => Some("http/protobuf".to_owned()),
+    ///     "MISTRAL_OTEL_METRICS" => Some("false".to_owned()),
+    ///     _ => None,
+    /// });
+    /// assert_eq!(config.traces_protocol(), Protocol::HttpProtobuf);
+    /// assert!(!config.metrics_enabled());
+    /// ```
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let mut config = Self::new();
+        let lookup = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let general = lookup(PROTOCOL_VAR).map(|v| (PROTOCOL_VAR, v));
+        let traces = lookup(TRACES_PROTOCOL_VAR)
+            .map(|v| (TRACES_PROTOCOL_VAR, v))
+            .or_else(|| general.clone());
+        let metrics = lookup(METRICS_PROTOCOL_VAR)
+            .map(|v| (METRICS_PROTOCOL_VAR, v))
+            .or(general);
+        if let Some((var, value)) = traces {
+            match Protocol::from_env_value(&value) {
+                Some(p) => config.traces_protocol = p,
+                None => config.reject_env(var, value, PROTOCOL_EXPECTED),
+            }
+        }
+        if let Some((var, value)) = metrics {
+            match Protocol::from_env_value(&value) {
+                Some(p) => config.metrics_protocol = p,
+                None => config.reject_env(var, value, PROTOCOL_EXPECTED),
+            }
+        }
+        if let Some(value) = lookup(METRICS_SWITCH_VAR) {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "false" | "0" | "off" | "no" => config.metrics = false,
+                "true" | "1" | "on" | "yes" => config.metrics = true,
+                _ => config.reject_env(METRICS_SWITCH_VAR, value, "true or false"),
+            }
+        }
+        config
+    }
+
+    fn reject_env(&mut self, var: &'static str, value: String, expected: &'static str) {
+        if !self.invalid_env.iter().any(|e| e.var == var) {
+            self.invalid_env.push(InvalidEnv {
+                var,
+                value,
+                expected,
+            });
+        }
+    }
+
+    fn forget_env(&mut self, vars: &[&str]) {
+        self.invalid_env.retain(|e| !vars.contains(&e.var));
+    }
+
+    /// The transport for both traces and metrics.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.traces_protocol = protocol;
+        self.metrics_protocol = protocol;
+        self.forget_env(&[PROTOCOL_VAR, TRACES_PROTOCOL_VAR, METRICS_PROTOCOL_VAR]);
+        self
+    }
+
+    /// The base endpoint for both signals, e.g. `http://collector:4318`. Over HTTP
+    /// `/v1/traces` and `/v1/metrics` are appended; gRPC uses it as is.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The traces endpoint, used verbatim (a full URL with path over HTTP).
+    pub fn traces_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.traces_endpoint = Some(url.into());
+        self
+    }
+
+    /// The metrics endpoint, used verbatim (a full URL with path over HTTP).
+    pub fn metrics_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.metrics_endpoint = Some(url.into());
+        self
+    }
+
+    /// A header sent with every export (gRPC metadata over gRPC). Names are
+    /// case-insensitive; setting a name again replaces its value. Values must be visible
+    /// ASCII; over HTTP the SDK percent-decodes them (`%20` becomes a space), as it does
+    /// for `OTEL_EXPORTER_OTLP_HEADERS`.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The resource's `service.name`; without it `OTEL_SERVICE_NAME` applies, then
+    /// `unknown_service:<executable>`.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// Whether a meter provider exporting metrics is built (default on).
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = on;
+        self.forget_env(&[METRICS_SWITCH_VAR]);
+        self
+    }
+
+    /// How long finished spans wait to be batched before export (SDK default 5 s).
+    pub fn batch_delay(mut self, delay: Duration) -> Self {
+        self.batch_delay = Some(delay);
+        self
+    }
+
+    /// How often metrics are exported (SDK default 60 s).
+    pub fn metrics_interval(mut self, interval: Duration) -> Self {
+        self.metrics_interval = Some(interval);
+        self
+    }
+
+    /// The timeout of one export request (SDK default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed export is retried with backoff (SDK default 3; 0 disables).
+    pub fn retries(mut self, retries: usize) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// The transport traces will use.
+    pub fn traces_protocol(&self) -> Protocol {
+        self.traces_protocol
+    }
+
+    /// The transport metrics will use.
+    pub fn metrics_protocol(&self) -> Protocol {
+        self.metrics_protocol
+    }
+
+    /// Whether metrics will be exported.
+    pub fn metrics_enabled(&self) -> bool {
+        self.metrics
+    }
+
+    /// Builds the providers without touching any global: use
+    /// [`Telemetry::tracer_provider`] to get tracers.
+    ///
+    /// Exports run on a background thread of their own, so this works with or without a
+    /// Tokio runtime, and flushing or dropping the providers from a single-threaded runtime
+    /// cannot deadlock.
+    pub fn build(self) -> Result<Telemetry, ExportError> {
+        self.build_with(|builder| builder)
+    }
+
+    /// [`OtlpConfig::build`], letting `customize` add to the tracer provider (samplers,
+    /// extra span processors, limits) after the OTLP batch processor and resource are set.
+    ///
+    /// ```no_run
+    /// use mistral_otel_export::OtlpConfig;
+    /// use opentelemetry_sdk::trace::Sampler;
+    ///
+    /// # fn main() -> Result<(), mistral_otel_export::ExportError> {
+    /// let telemetry = OtlpConfig::new()
+    ///     .build_with(|b| b.with_sampler(Sampler::TraceIdRatioBased(0.1)))?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn build_with(
+        self,
+        customize: impl FnOnce(TracerProviderBuilder) -> TracerProviderBuilder,
+    ) -> Result<Telemetry, ExportError> {
+        if let Some(e) = self.invalid_env.first() {
+            return Err(ExportError::InvalidEnv {
+                var: e.var.to_owned(),
+                value: e.value.clone(),
+                expected: e.expected,
+            });
+        }
+        crate::telemetry::build(&self, customize)
+    }
+
+    /// [`OtlpConfig::build`], then sets the global tracer provider, the global meter
+    /// provider (when metrics are on) and the global propagator (W3C trace context and
+    /// baggage). Keep the returned [`Telemetry`] and call [`Telemetry::shutdown`] before
+    /// the process exits, or the last batch is lost.
+    pub fn install(self) -> Result<Telemetry, ExportError> {
+        let telemetry = self.build()?;
+        telemetry.set_global();
+        Ok(telemetry)
+    }
+
+    /// The endpoint for one signal from code, if any: verbatim, or the base with `path`
+    /// appended over HTTP.
+    pub(crate) fn signal_endpoint(
+        &self,
+        verbatim: Option<&String>,
+        protocol: Protocol,
+        path: &str,
+    ) -> Option<String> {
+        if let Some(url) = verbatim {
+            return Some(url.clone());
+        }
+        let base = self.endpoint.as_ref()?;
+        Some(match protocol {
+            Protocol::Grpc => base.clone(),
+            Protocol::HttpProtobuf => format!("{}{path}", base.trim_end_matches('/')),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn per_signal_protocol_wins_over_general_protocol() {
+        let config = OtlpConfig::from_env_with(env(&[
+            (PROTOCOL_VAR, "http/protobuf"),
+            (TRACES_PROTOCOL_VAR, "grpc"),
+        ]));
+        assert_eq!(config.traces_protocol(), Protocol::Grpc);
+        assert_eq!(config.metrics_protocol(), Protocol::HttpProtobuf);
+    }
+
+    #[test]
+    fn no_environment_means_grpc_with_metrics() {
+        let config = OtlpConfig::from_env_with(env(&[]));
+        assert_eq!(config.traces_protocol(), Protocol::Grpc);
+        assert_eq!(config.metrics_protocol(), Protocol::Grpc);
+        assert!(config.metrics_enabled());
+    }
+
+    #[test]
+    fn unknown_protocol_fails_build_naming_the_variable() {
+        let err = OtlpConfig::from_env_with(env(&[(PROTOCOL_VAR, "http/json")]))
+            .build()
+            .unwrap_err();
+        match err {
+            ExportError::InvalidEnv { var, value, .. } => {
+                assert_eq!((var.as_str(), value.as_str()), (PROTOCOL_VAR, "http/json"));
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn protocol_from_code_overrides_an_invalid_environment_value() {
+        let config = OtlpConfig::from_env_with(env(&[(PROTOCOL_VAR, "carrier-pigeon")]))
+            .protocol(Protocol::HttpProtobuf);
+        assert!(config.invalid_env.is_empty());
+    }
+
+    #[test]
+    fn metrics_switch_accepts_false_spellings_and_rejects_others() {
+        for off in ["false", "FALSE", "0", "off", "no"] {
+            let config = OtlpConfig::from_env_with(move |n| {
+                (n == METRICS_SWITCH_VAR).then(|| off.to_owned())
+            });
+            assert!(!config.metrics_enabled(), "{off}");
+        }
+        let config = OtlpConfig::from_env_with(env(&[(METRICS_SWITCH_VAR, "maybe")]));
+        assert_eq!(config.invalid_env[0].var, METRICS_SWITCH_VAR);
+    }
+
+    #[test]
+    fn http_base_endpoint_gets_signal_paths_and_verbatim_endpoints_do_not() {
+        let config = OtlpConfig::new()
+            .protocol(Protocol::HttpProtobuf)
+            .endpoint("http://collector:4318/")
+            .metrics_endpoint("http://other/custom");
+        assert_eq!(
+            config.signal_endpoint(None, Protocol::HttpProtobuf, "/v1/traces"),
+            Some("http://collector:4318/v1/traces".to_owned())
+        );
+        assert_eq!(
+            config.signal_endpoint(
+                config.metrics_endpoint.as_ref(),
+                Protocol::HttpProtobuf,
+                "/v1/metrics"
+            ),
+            Some("http://other/custom".to_owned())
+        );
+        assert_eq!(
+            config.signal_endpoint(None, Protocol::Grpc, "/v1/traces"),
+            Some("http://collector:4318/".to_owned())
+        );
+    }
+
+    #[test]
+    fn debug_redacts_header_values() {
+        let config = OtlpConfig::new().header("authorization", "Bearer sk-secret");
+        let shown = format!("{config:?}");
+        assert!(shown.contains("authorization"));
+        assert!(shown.contains("<redacted>"));
+        assert!(!shown.contains("sk-secret"));
+    }
+
+    #[test]
+    fn setting_a_header_again_replaces_it_case_insensitively() {
+        let config = OtlpConfig::new()
+            .header("X-Tenant", "a")
+            .header("x-tenant", "b");
+        assert_eq!(
+            config.headers,
+            vec![("x-tenant".to_owned(), "b".to_owned())]
+        );
+    }
+}
