@@ -117,8 +117,9 @@ impl Recorder {
         &self.counter
     }
 
-    /// Collect and return the metrics recorded so far.
+    /// Collect and return the metrics recorded so far (cumulative: one collection).
     pub fn metrics(&self) -> Vec<opentelemetry_sdk::metrics::data::ResourceMetrics> {
+        self.metrics.reset();
         self.meter_provider.force_flush().expect("flush metrics");
         self.metrics
             .get_finished_metrics()

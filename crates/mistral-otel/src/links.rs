@@ -5,6 +5,14 @@ use std::sync::Mutex;
 
 use opentelemetry::trace::SpanContext;
 
+/// What is remembered of a conversation's latest turn.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Remembered {
+    pub(crate) span: SpanContext,
+    /// The agent name the turn was recorded under, for later turns that carry none.
+    pub(crate) agent_name: Option<String>,
+}
+
 /// Conversation id → span context of its latest turn, evicting the least recently
 /// used entry past `capacity`.
 #[derive(Debug)]
@@ -15,7 +23,7 @@ pub(crate) struct TurnLinks {
 
 #[derive(Debug, Default)]
 struct Inner {
-    map: HashMap<String, (SpanContext, u64)>,
+    map: HashMap<String, (Remembered, u64)>,
     order: VecDeque<(String, u64)>,
     tick: u64,
 }
@@ -29,7 +37,7 @@ impl TurnLinks {
     }
 
     /// The latest turn of `conversation_id`, if seen.
-    pub(crate) fn get(&self, conversation_id: &str) -> Option<SpanContext> {
+    pub(crate) fn get(&self, conversation_id: &str) -> Option<Remembered> {
         let mut inner = self.inner.lock().ok()?;
         inner.tick += 1;
         let tick = inner.tick;
@@ -45,7 +53,7 @@ impl TurnLinks {
     }
 
     /// Remember `span` as the latest turn of `conversation_id`.
-    pub(crate) fn put(&self, conversation_id: &str, span: SpanContext) {
+    pub(crate) fn put(&self, conversation_id: &str, span: Remembered) {
         if self.capacity == 0 {
             return;
         }
@@ -106,7 +114,13 @@ mod tests {
     fn memory_stays_bounded_and_recent_entries_survive() {
         let links = TurnLinks::new(3);
         for i in 0..100 {
-            links.put(&format!("conv_{i}"), cx(i));
+            links.put(
+                &format!("conv_{i}"),
+                Remembered {
+                    span: cx(i),
+                    agent_name: None,
+                },
+            );
             links.get("conv_0");
         }
         assert_eq!(links.len(), 3);

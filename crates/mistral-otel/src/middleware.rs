@@ -12,6 +12,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest_middleware::{Middleware, Next};
 
 use crate::MistralTracing;
+use crate::links::Remembered;
 use crate::mapping::error::{ErrorFacts, middleware_error_type};
 use crate::mapping::{other, request};
 use crate::metrics::TurnMetrics;
@@ -83,7 +84,17 @@ impl MistralTracing {
             .and_then(|bytes| parse_turn_request(bytes).ok());
         let accept_stream = header_contains(req.headers(), ACCEPT, "text/event-stream");
         let content = self.content_for(ext);
-        let agent_name = ext.get::<AgentName>().map(|a| a.0.clone());
+        let previous = match (&self.config.links, path_conversation) {
+            (Some(cache), Some(conv)) => cache.get(conv),
+            _ => None,
+        };
+        // a later turn of a named conversation keeps the name
+        let agent_name = ext.get::<AgentName>().map(|a| a.0.clone()).or_else(|| {
+            parsed
+                .as_ref()
+                .and_then(|p| p.name.clone())
+                .or_else(|| previous.as_ref().and_then(|p| p.agent_name.clone()))
+        });
         let start = request::turn_start(
             operation,
             path_conversation,
@@ -97,10 +108,7 @@ impl MistralTracing {
         if let Some(extra) = ext.get::<ExtraAttributes>() {
             attributes.extend(extra.0.iter().cloned());
         }
-        let links = match (&self.config.links, path_conversation) {
-            (Some(cache), Some(conv)) => cache.get(conv).map(|sc| vec![Link::with_context(sc)]),
-            _ => None,
-        };
+        let links = previous.map(|p| vec![Link::with_context(p.span)]);
         let mut turn = Turn::start(
             self.config.tracer(),
             &Context::current(),
@@ -159,10 +167,13 @@ impl MistralTracing {
         let is_sse = response.status().is_success()
             && header_contains(response.headers(), CONTENT_TYPE, "text/event-stream");
         let remember = self.config.links.clone().map(|cache| {
-            let span = cx.span().span_context().clone();
+            let remembered = Remembered {
+                span: cx.span().span_context().clone(),
+                agent_name,
+            };
             move |conv: Option<&str>| {
                 if let Some(conv) = conv {
-                    cache.put(conv, span);
+                    cache.put(conv, remembered);
                 }
             }
         });
@@ -209,6 +220,7 @@ impl MistralTracing {
             .and_then(|bytes| parse_agent_request(bytes).ok());
         let (name, mut attributes, truncated) = other::start(
             &route,
+            url.query(),
             &method,
             host,
             port,

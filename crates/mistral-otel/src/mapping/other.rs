@@ -11,6 +11,7 @@ use crate::semconv as sc;
 /// Name and start attributes of a non-turn call.
 pub(crate) fn start(
     route: &Route<'_>,
+    query: Option<&str>,
     method: &str,
     host: &str,
     port: u16,
@@ -31,6 +32,15 @@ pub(crate) fn start(
     }
     if let Some(id) = route.agent_id {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, id.to_owned()));
+    }
+    // the version a call names: in the path (`/versions/{version}`) or `?version=N`
+    let version = route.agent_version.map(str::to_owned).or_else(|| {
+        (op == Operation::AgentUpdateVersion)
+            .then(|| query_param(query, "version"))
+            .flatten()
+    });
+    if let Some(v) = version {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_VERSION, v));
     }
     if let Some(id) = route.library_id {
         attrs.push(KeyValue::new(sc::MISTRAL_LIBRARY_ID, id.to_owned()));
@@ -86,11 +96,20 @@ pub(crate) fn start(
     (name, attrs, truncated)
 }
 
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
 /// Which ids the path already put on the span (each key is set once).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PathIds {
     pub(crate) conversation: bool,
     pub(crate) agent: bool,
+    pub(crate) version: bool,
     pub(crate) library: bool,
     pub(crate) document: bool,
 }
@@ -100,6 +119,8 @@ impl PathIds {
         Self {
             conversation: route.conversation_id.is_some(),
             agent: route.agent_id.is_some(),
+            version: route.agent_version.is_some()
+                || route.operation == Operation::AgentUpdateVersion,
             library: route.library_id.is_some(),
             document: route.document_id.is_some(),
         }
@@ -124,7 +145,7 @@ pub(crate) fn result_attributes(facts: &ResultFacts, known: PathIds) -> Vec<KeyV
     if let (Some(v), false) = (&facts.agent_id, known.agent) {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, v.clone()));
     }
-    if let Some(v) = facts.agent_version {
+    if let (Some(v), false) = (facts.agent_version, known.version) {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_VERSION, v.to_string()));
     }
     if let (Some(v), false) = (&facts.library_id, known.library) {

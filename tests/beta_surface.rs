@@ -1,0 +1,433 @@
+//! Read, delete, agent and library calls: every endpoint of mistral-wire.md sections 2,
+//! 6 and 7 replayed from fixtures, with its span asserted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use mistral_mock::{Fixtures, MockServer};
+use mistral_otel_suite::*;
+use opentelemetry::trace::{SpanKind, Status};
+
+const AGENT: &str = "ag_019cad8fbf88776b883159fcb56e5352";
+const LIBRARY: &str = "019cb3dc-fb8a-711a-921b-88806715f57f";
+const DOCUMENT: &str = "019cb3df-7180-7318-a740-0e022a0debc0";
+const CONV: &str = "conv_019cd7065406745882f38266558e95ad";
+
+/// (case, span name, operation, expected attributes)
+type Expectation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, String)>,
+);
+
+fn expectations() -> Vec<Expectation> {
+    let s = |v: &str| v.to_owned();
+    vec![
+        (
+            "list",
+            "GET /v1/conversations",
+            "conversations.list",
+            vec![("mistral_ai.result.item_count", s("4"))],
+        ),
+        (
+            "conversations_list_metadata",
+            "GET /v1/conversations",
+            "conversations.list",
+            vec![("mistral_ai.result.item_count", s("0"))],
+        ),
+        (
+            "get",
+            "GET /v1/conversations/{conversation_id}",
+            "conversations.get",
+            vec![("gen_ai.conversation.id", s(CONV))],
+        ),
+        (
+            "history",
+            "GET /v1/conversations/{conversation_id}/history",
+            "conversations.get_history",
+            vec![
+                ("gen_ai.conversation.id", s(CONV)),
+                ("mistral_ai.result.entry_count", s("5")),
+            ],
+        ),
+        (
+            "messages",
+            "GET /v1/conversations/{conversation_id}/messages",
+            "conversations.get_messages",
+            vec![
+                ("gen_ai.conversation.id", s(CONV)),
+                ("mistral_ai.result.message_count", s("4")),
+            ],
+        ),
+        (
+            "delete",
+            "DELETE /v1/conversations/{conversation_id}",
+            "conversations.delete",
+            vec![
+                (
+                    "gen_ai.conversation.id",
+                    s("conv_019cd7087f407574921fbfa66adef493"),
+                ),
+                ("http.response.status_code", s("204")),
+            ],
+        ),
+        (
+            "agent_create",
+            "create_agent triage-agent",
+            "agents.create",
+            vec![
+                ("gen_ai.operation.name", s("create_agent")),
+                ("gen_ai.agent.name", s("triage-agent")),
+                ("gen_ai.request.model", s("mistral-medium-latest")),
+                ("gen_ai.agent.id", s(AGENT)),
+                ("gen_ai.agent.version", s("0")),
+            ],
+        ),
+        (
+            "agents_list",
+            "GET /v1/agents",
+            "agents.list",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "agents_list_pages",
+            "GET /v1/agents/pages",
+            "agents.list_pages",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "agent_get",
+            "GET /v1/agents/{agent_id}",
+            "agents.get",
+            vec![
+                ("gen_ai.agent.id", s(AGENT)),
+                ("gen_ai.agent.version", s("0")),
+            ],
+        ),
+        (
+            "agent_update",
+            "PATCH /v1/agents/{agent_id}",
+            "agents.update",
+            vec![
+                ("gen_ai.agent.id", s(AGENT)),
+                ("gen_ai.agent.version", s("1")),
+            ],
+        ),
+        (
+            "agent_update_version",
+            "PATCH /v1/agents/{agent_id}/version",
+            "agents.update_version",
+            vec![
+                ("gen_ai.agent.id", s(AGENT)),
+                ("gen_ai.agent.version", s("0")),
+            ],
+        ),
+        (
+            "agent_list_versions",
+            "GET /v1/agents/{agent_id}/versions",
+            "agents.list_versions",
+            vec![
+                ("gen_ai.agent.id", s(AGENT)),
+                ("mistral_ai.result.item_count", s("2")),
+            ],
+        ),
+        (
+            "agent_get_version",
+            "GET /v1/agents/{agent_id}/versions/{version}",
+            "agents.get_version",
+            vec![
+                ("gen_ai.agent.id", s(AGENT)),
+                ("gen_ai.agent.version", s("1")),
+            ],
+        ),
+        (
+            "agent_create_alias",
+            "PUT /v1/agents/{agent_id}/aliases",
+            "agents.create_version_alias",
+            vec![("gen_ai.agent.id", s(AGENT))],
+        ),
+        (
+            "agent_list_aliases",
+            "GET /v1/agents/{agent_id}/aliases",
+            "agents.list_version_aliases",
+            vec![("gen_ai.agent.id", s(AGENT))],
+        ),
+        (
+            "agent_delete_alias",
+            "DELETE /v1/agents/{agent_id}/aliases",
+            "agents.delete_version_alias",
+            vec![("http.response.status_code", s("204"))],
+        ),
+        (
+            "agent_delete",
+            "DELETE /v1/agents/{agent_id}",
+            "agents.delete",
+            vec![
+                ("gen_ai.agent.id", s(AGENT)),
+                ("http.response.status_code", s("204")),
+            ],
+        ),
+        (
+            "library_create",
+            "POST /v1/libraries",
+            "libraries.create",
+            vec![
+                ("mistral_ai.library.id", s(LIBRARY)),
+                ("http.response.status_code", s("201")),
+            ],
+        ),
+        (
+            "libraries_list",
+            "GET /v1/libraries",
+            "libraries.list",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "library_get",
+            "GET /v1/libraries/{library_id}",
+            "libraries.get",
+            vec![("mistral_ai.library.id", s(LIBRARY))],
+        ),
+        (
+            "library_update",
+            "PATCH /v1/libraries/{library_id}",
+            "libraries.update",
+            vec![("mistral_ai.library.id", s(LIBRARY))],
+        ),
+        (
+            "library_delete",
+            "DELETE /v1/libraries/{library_id}",
+            "libraries.delete",
+            vec![("mistral_ai.library.id", s(LIBRARY))],
+        ),
+        (
+            "documents_list",
+            "GET /v1/libraries/{library_id}/documents",
+            "libraries.documents.list",
+            vec![
+                ("mistral_ai.library.id", s(LIBRARY)),
+                ("mistral_ai.result.item_count", s("1")),
+            ],
+        ),
+        (
+            "document_get",
+            "GET /v1/libraries/{library_id}/documents/{document_id}",
+            "libraries.documents.get",
+            vec![
+                ("mistral_ai.document.id", s(DOCUMENT)),
+                ("mistral_ai.document.process_status", s("done")),
+            ],
+        ),
+        (
+            "document_update",
+            "PATCH /v1/libraries/{library_id}/documents/{document_id}",
+            "libraries.documents.update",
+            vec![("mistral_ai.document.id", s(DOCUMENT))],
+        ),
+        (
+            "document_delete",
+            "DELETE /v1/libraries/{library_id}/documents/{document_id}",
+            "libraries.documents.delete",
+            vec![("mistral_ai.document.id", s(DOCUMENT))],
+        ),
+        (
+            "document_text_content",
+            "GET /v1/libraries/{library_id}/documents/{document_id}/text_content",
+            "libraries.documents.text_content",
+            vec![("mistral_ai.document.id", s(DOCUMENT))],
+        ),
+        (
+            "library_document_status",
+            "GET /v1/libraries/{library_id}/documents/{document_id}/status",
+            "libraries.documents.status",
+            vec![
+                ("mistral_ai.document.id", s(DOCUMENT)),
+                ("mistral_ai.library.id", s(LIBRARY)),
+                ("mistral_ai.document.process_status", s("done")),
+            ],
+        ),
+        (
+            "document_signed_url",
+            "GET /v1/libraries/{library_id}/documents/{document_id}/signed-url",
+            "libraries.documents.get_signed_url",
+            vec![],
+        ),
+        (
+            "document_extracted_text_signed_url",
+            "GET /v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url",
+            "libraries.documents.extracted_text_signed_url",
+            vec![],
+        ),
+        (
+            "document_reprocess",
+            "POST /v1/libraries/{library_id}/documents/{document_id}/reprocess",
+            "libraries.documents.reprocess",
+            vec![("http.response.status_code", s("204"))],
+        ),
+        (
+            "access_list",
+            "GET /v1/libraries/{library_id}/share",
+            "libraries.accesses.list",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "access_update_or_create",
+            "PUT /v1/libraries/{library_id}/share",
+            "libraries.accesses.update_or_create",
+            vec![("mistral_ai.library.id", s(LIBRARY))],
+        ),
+        (
+            "access_delete",
+            "DELETE /v1/libraries/{library_id}/share",
+            "libraries.accesses.delete",
+            vec![("mistral_ai.library.id", s(LIBRARY))],
+        ),
+    ]
+}
+
+fn beta_fixtures() -> Fixtures {
+    Fixtures::load(fixtures_dir().join("../beta_surface")).expect("beta fixtures")
+}
+
+#[tokio::test]
+async fn every_read_agent_and_library_endpoint_gets_its_span() {
+    let recorder = Recorder::new();
+    let shared = fixtures();
+    let beta = beta_fixtures();
+    let shared_server = MockServer::builder(shared.clone()).start().await.unwrap();
+    let beta_server = MockServer::builder(beta.clone()).start().await.unwrap();
+    let client = traced_client(&recorder, false);
+    let mut covered = 0;
+    for (case, name, operation, attrs) in expectations() {
+        recorder.reset();
+        let (fixtures, base) = if shared.case(case).is_some() {
+            (&shared, shared_server.base_url())
+        } else {
+            (&beta, beta_server.base_url())
+        };
+        let seen = send_case(&client, fixtures, &base, case).await;
+        let expected_body = fixtures
+            .response_body(fixtures.case(case).unwrap())
+            .unwrap_or_default();
+        assert_eq!(seen.body, expected_body, "{case}: body changed");
+        let spans = recorder.spans();
+        assert_eq!(spans.len(), 1, "{case}: {:?}", names(&spans));
+        let span = &spans[0];
+        assert_eq!(span.name, name, "{case}");
+        assert_eq!(span.span_kind, SpanKind::Client, "{case}");
+        assert_eq!(span.status, Status::Unset, "{case}");
+        assert_eq!(
+            attr_str(span, "mistral_ai.operation").as_deref(),
+            Some(operation),
+            "{case}"
+        );
+        assert_eq!(
+            attr_str(span, "gen_ai.provider.name").as_deref(),
+            Some("mistral_ai"),
+            "{case}"
+        );
+        let method = name.split(' ').next().unwrap();
+        if method != "create_agent" {
+            assert_eq!(
+                attr_str(span, "http.request.method").as_deref(),
+                Some(method),
+                "{case}"
+            );
+            assert_eq!(
+                attr_str(span, "url.template").as_deref(),
+                name.split_once(' ').map(|x| x.1),
+                "{case}"
+            );
+        }
+        assert!(attr_i64(span, "server.port").is_some());
+        for (key, value) in attrs {
+            assert_eq!(
+                attr_str(span, key).as_deref(),
+                Some(value.as_str()),
+                "{case}: {key}"
+            );
+        }
+        // each key at most once
+        let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+        keys.sort();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "{case}: duplicate attribute keys");
+        covered += 1;
+    }
+    assert_eq!(covered, expectations().len());
+    assert_eq!(recorder.counter().started(), recorder.counter().ended());
+}
+
+#[tokio::test]
+async fn agent_instructions_are_captured_only_with_content_on() {
+    let fixtures = fixtures();
+    let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
+    for capture in [false, true] {
+        let recorder = Recorder::new();
+        let client = traced_client(&recorder, capture);
+        send_case(&client, &fixtures, &server.base_url(), "agent_create").await;
+        let spans = recorder.spans();
+        let span = one(&spans, "create_agent triage-agent");
+        assert_eq!(attr(span, "gen_ai.system_instructions").is_some(), capture);
+    }
+}
+
+#[tokio::test]
+async fn multipart_upload_streams_through_without_being_read() {
+    let recorder = Recorder::new();
+    let fixtures = fixtures();
+    let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
+    let client = traced_client(&recorder, true);
+    let size = 6 * 1024 * 1024;
+    // a streamed body: the middleware cannot see its bytes, only pass them on
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = (0..size / 65536)
+        .map(|i| Ok(bytes::Bytes::from(vec![(i % 251) as u8; 65536])))
+        .collect();
+    let part = reqwest::multipart::Part::stream_with_length(
+        reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
+        size as u64,
+    )
+    .file_name("refund-policy-2026.pdf")
+    .mime_str("application/pdf")
+    .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let resp = client
+        .post(format!(
+            "{}/v1/libraries/{LIBRARY}/documents",
+            server.base_url()
+        ))
+        .bearer_auth(TEST_KEY)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    resp.bytes().await.unwrap();
+    let received = server.requests().last().unwrap().body_len;
+    assert!(
+        received > size,
+        "the whole upload arrived ({received} bytes)"
+    );
+    let spans = recorder.spans();
+    let span = one(&spans, "POST /v1/libraries/{library_id}/documents");
+    assert_eq!(
+        attr_str(span, "mistral_ai.library.id").as_deref(),
+        Some(LIBRARY)
+    );
+    assert_eq!(
+        attr_str(span, "mistral_ai.document.id").as_deref(),
+        Some(DOCUMENT)
+    );
+    assert_eq!(
+        attr_str(span, "mistral_ai.document.process_status").as_deref(),
+        Some("todo")
+    );
+}
