@@ -53,7 +53,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
         _ => {
             let fixtures = Fixtures::load(mistral_otel_suite::fixtures_dir())?;
-            let server = MockServer::builder(fixtures).start().await?;
+            // pieces with small gaps, as a network delivers them: real TTFT and tool timings
+            let server = MockServer::builder(fixtures)
+                .chunk_bytes(512)
+                .chunk_delay(std::time::Duration::from_millis(2))
+                .start()
+                .await?;
             println!(
                 "embedded mock Mistral on {} (set MISTRAL_API_KEY to call the real API)\n",
                 server.base_url()

@@ -241,9 +241,13 @@ impl BraintrustConfig {
         self.into_otlp()?.build()
     }
 
-    /// [`BraintrustConfig::build`], then sets the global tracer provider and propagator.
+    /// [`BraintrustConfig::build`], then sets the global tracer provider and propagator,
+    /// and turns on the `braintrust.*` attributes of every `mistral_otel::MistralTracing`
+    /// that was not told otherwise (see `mistral_otel::set_braintrust_default`).
     pub fn install(self) -> Result<Telemetry, ExportError> {
-        self.into_otlp()?.install()
+        let telemetry = self.into_otlp()?.install()?;
+        mistral_otel::set_braintrust_default(true);
+        Ok(telemetry)
     }
 }
 

@@ -57,6 +57,7 @@ mod tap;
 mod tool;
 mod turn;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::InstrumentationScope;
@@ -83,6 +84,15 @@ pub const CAPTURE_CONTENT_ENV: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAG
 
 const SCOPE_NAME: &str = "mistral-otel";
 
+static BRAINTRUST_DEFAULT: AtomicBool = AtomicBool::new(false);
+
+/// Turn `braintrust.*` attributes on (or off) for every middleware whose builder did not
+/// set [`MistralTracingBuilder::braintrust`]. `mistral-otel-export`'s Braintrust preset
+/// calls this when it installs, so one line of setup gives Braintrust-native traces.
+pub fn set_braintrust_default(on: bool) {
+    BRAINTRUST_DEFAULT.store(on, Ordering::Relaxed);
+}
+
 fn scope() -> InstrumentationScope {
     InstrumentationScope::builder(SCOPE_NAME)
         .with_version(env!("CARGO_PKG_VERSION"))
@@ -108,7 +118,7 @@ pub(crate) struct Config {
     instruments: OnceLock<Option<Arc<Instruments>>>,
     pub(crate) capture_content: bool,
     pub(crate) content: ContentPolicy,
-    pub(crate) braintrust: bool,
+    braintrust: Option<bool>,
     pub(crate) propagate: bool,
     pub(crate) max_body_bytes: usize,
     pub(crate) max_event_bytes: usize,
@@ -116,6 +126,12 @@ pub(crate) struct Config {
 }
 
 impl Config {
+    /// `braintrust.*` attributes: the builder's choice, else the process default.
+    pub(crate) fn braintrust(&self) -> bool {
+        self.braintrust
+            .unwrap_or_else(|| BRAINTRUST_DEFAULT.load(Ordering::Relaxed))
+    }
+
     pub(crate) fn tracer(&self) -> Arc<BoxedTracer> {
         match &self.tracer {
             TracerSource::Global => Arc::new(global::tracer_with_scope(scope())),
@@ -155,7 +171,7 @@ impl std::fmt::Debug for MistralTracing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MistralTracing")
             .field("capture_content", &self.config.capture_content)
-            .field("braintrust", &self.config.braintrust)
+            .field("braintrust", &self.config.braintrust())
             .field("propagate", &self.config.propagate)
             .finish_non_exhaustive()
     }
@@ -186,7 +202,7 @@ pub struct MistralTracingBuilder {
     meter: Option<MeterSource>,
     capture_content: Option<bool>,
     content: ContentPolicy,
-    braintrust: bool,
+    braintrust: Option<bool>,
     propagate: bool,
     max_body_bytes: usize,
     max_event_bytes: usize,
@@ -209,7 +225,7 @@ impl Default for MistralTracingBuilder {
             meter: None,
             capture_content: None,
             content: ContentPolicy::default(),
-            braintrust: false,
+            braintrust: None,
             propagate: true,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
@@ -270,7 +286,7 @@ impl MistralTracingBuilder {
 
     /// Add `braintrust.*` attributes so Braintrust renders task / llm / tool rows.
     pub fn braintrust(mut self, on: bool) -> Self {
-        self.braintrust = on;
+        self.braintrust = Some(on);
         self
     }
 

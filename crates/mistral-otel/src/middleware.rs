@@ -117,15 +117,17 @@ impl MistralTracing {
             links.unwrap_or_default(),
             content,
         );
-        turn.braintrust = self.config.braintrust;
-        if self.config.braintrust {
-            turn.set_attributes(crate::mapping::braintrust::turn_start(
+        turn.braintrust = self.config.braintrust();
+        if turn.braintrust {
+            let (attrs, truncated) = crate::mapping::braintrust::turn_start(
                 operation,
                 parsed.as_ref(),
                 path_conversation,
                 start.stream,
                 turn.content.as_ref(),
-            ));
+            );
+            turn.set_attributes(attrs);
+            turn.content_truncated |= truncated;
         }
         turn.content_truncated |= start.content_truncated;
         turn.conversation_id = start.conversation_id.clone();

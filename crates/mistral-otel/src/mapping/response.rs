@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use mistral_otel_wire::{ConversationResponse, Entry, Usage, parse_timestamp};
 use opentelemetry::KeyValue;
 
-use super::{kv_strings, kv_u64, messages};
+use super::{braintrust, kv_strings, kv_u64, messages};
 use crate::capture::{ContentField, ContentPolicy, json_or_string};
 use crate::semconv as sc;
 
@@ -212,7 +212,10 @@ pub(crate) fn finish_reason<'a>(outputs: impl IntoIterator<Item = &'a Entry>) ->
 pub(crate) fn plan_response(
     response: &ConversationResponse,
     content: Option<&ContentPolicy>,
+    braintrust: bool,
 ) -> ResponsePlan {
+    // Braintrust input/output rows need content
+    let bt_content = content.filter(|_| braintrust);
     let mut plan = ResponsePlan {
         conversation_id: response.conversation_id.clone(),
         usage: response.usage.clone(),
@@ -243,6 +246,16 @@ pub(crate) fn plan_response(
                     plan.content_truncated |= rendered.truncated;
                     attributes.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
                 }
+                if let Some(policy) = bt_content {
+                    let (kv, t) = braintrust::render(
+                        policy,
+                        sc::braintrust::OUTPUT_JSON,
+                        ContentField::BraintrustOutput,
+                        braintrust::output_json([entry], "stop"),
+                    );
+                    plan.content_truncated |= t;
+                    attributes.push(kv);
+                }
                 plan.children.push(ChildPlan {
                     name: chat_name(m.model.as_deref()),
                     attributes,
@@ -264,6 +277,11 @@ pub(crate) fn plan_response(
                         plan.content_truncated |= result.truncated;
                         attributes.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_RESULT, result.json));
                     }
+                }
+                if let Some(policy) = bt_content {
+                    let (kvs, t) = braintrust::tool_io(policy, &t.arguments, t.info.as_ref());
+                    plan.content_truncated |= t;
+                    attributes.extend(kvs);
                 }
                 plan.children.push(ChildPlan {
                     name: format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
@@ -327,6 +345,16 @@ pub(crate) fn plan_response(
         );
         plan.content_truncated |= rendered.truncated;
         end.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
+    }
+    if let Some(policy) = bt_content {
+        let (kv, t) = braintrust::render(
+            policy,
+            sc::braintrust::OUTPUT_JSON,
+            ContentField::BraintrustOutput,
+            braintrust::output_json(&response.outputs, plan.finish_reason),
+        );
+        plan.content_truncated |= t;
+        end.push(kv);
     }
     plan.end_attributes = end;
     plan

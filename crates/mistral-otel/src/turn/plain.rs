@@ -113,7 +113,11 @@ impl PlainBody {
             match &self.kind {
                 PlainKind::Turn(_) => match parse_conversation_response(&body) {
                     Ok(response) => {
-                        let plan = plan_response(&response, self.turn.content.as_ref());
+                        let plan = plan_response(
+                            &response,
+                            self.turn.content.as_ref(),
+                            self.turn.braintrust,
+                        );
                         conversation_id = plan.conversation_id.clone();
                         self.record_plan(&plan, end);
                         if self.turn.braintrust {

@@ -212,6 +212,16 @@ impl StreamBody {
             );
             turn.content_truncated |= rendered.truncated;
             attrs.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
+            if turn.braintrust {
+                let (kv, t) = crate::mapping::braintrust::render(
+                    policy,
+                    sc::braintrust::OUTPUT_JSON,
+                    ContentField::BraintrustOutput,
+                    crate::mapping::braintrust::output_json(&state.finished, reason),
+                );
+                turn.content_truncated |= t;
+                attrs.push(kv);
+            }
         }
         if turn.braintrust {
             let ttft = state.first_chunk.map(|t| turn.elapsed_at(t));
@@ -597,6 +607,16 @@ impl TreeState {
                     turn.content_truncated |= rendered.truncated;
                     cx.span()
                         .set_attribute(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
+                    if turn.braintrust {
+                        let (kv, t) = crate::mapping::braintrust::render(
+                            policy,
+                            sc::braintrust::OUTPUT_JSON,
+                            ContentField::BraintrustOutput,
+                            crate::mapping::braintrust::output_json([&entry], "stop"),
+                        );
+                        turn.content_truncated |= t;
+                        cx.span().set_attribute(kv);
+                    }
                 }
                 if self.capture {
                     self.finished.push(entry);
@@ -628,6 +648,15 @@ impl TreeState {
                                 sc::GEN_AI_TOOL_CALL_RESULT,
                                 result.json,
                             ));
+                        }
+                        if turn.braintrust {
+                            let (kvs, t) = crate::mapping::braintrust::tool_io(
+                                policy,
+                                &arguments,
+                                info.as_ref(),
+                            );
+                            turn.content_truncated |= t;
+                            span.set_attributes(kvs);
                         }
                     }
                 }
