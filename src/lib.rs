@@ -44,8 +44,9 @@ impl SpanCounter {
     }
 }
 
+/// A span processor that counts started and ended spans into a [`SpanCounter`].
 #[derive(Debug)]
-struct CountingProcessor(Arc<SpanCounter>);
+pub struct CountingProcessor(pub Arc<SpanCounter>);
 
 impl SpanProcessor for CountingProcessor {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {
