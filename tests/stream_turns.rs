@@ -465,3 +465,65 @@ async fn an_event_larger_than_the_cap_stops_collection_but_not_the_bytes() {
         Some(&Value::Bool(true))
     );
 }
+
+/// The error chain a caller sees, as text.
+fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        out.push(e.to_string());
+        cur = e.source();
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_mid_stream_error_reaches_the_caller_as_a_bare_client_would_see_it() {
+    let fixtures = fixtures();
+    let server = MockServer::builder(fixtures.clone())
+        .fail_after_bytes("start_stream_tools", 1500)
+        .start()
+        .await
+        .unwrap();
+    let recorder = Recorder::new();
+    let bare = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).build();
+    let traced = traced_client(&recorder, false);
+    let mut seen = Vec::new();
+    for client in [&bare, &traced] {
+        let resp = case_request(client, &fixtures, &server.base_url(), "start_stream_tools")
+            .send()
+            .await
+            .unwrap();
+        let mut stream = resp.bytes_stream();
+        let mut bytes = 0;
+        let err = loop {
+            match stream.next().await {
+                Some(Ok(chunk)) => bytes += chunk.len(),
+                Some(Err(e)) => break e,
+                None => panic!("no error"),
+            }
+        };
+        seen.push((
+            bytes,
+            err.is_body(),
+            err.is_decode(),
+            err.is_timeout(),
+            chain(&err),
+        ));
+    }
+    assert_eq!(seen[0].0, seen[1].0, "same bytes before the error");
+    assert_eq!(
+        (seen[0].1, seen[0].2, seen[0].3),
+        (seen[1].1, seen[1].2, seen[1].3),
+        "same error kind"
+    );
+    assert_eq!(
+        seen[0].4.first(),
+        seen[1].4.first(),
+        "same top-level message"
+    );
+    assert_eq!(seen[0].4.last(), seen[1].4.last(), "same root cause");
+    // known difference: reqwest wraps a body error once per `reqwest::Body` layer, and a
+    // tapped response has two more ("request or response body error") in its source chain
+    assert_eq!(seen[1].4.len(), seen[0].4.len() + 2);
+}
