@@ -94,7 +94,7 @@ async fn refused_hanging_slow_and_failing_collectors_leave_every_turn_intact() {
     ] {
         for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
             let collector = OtlpReceiver::start().await.unwrap();
-            collector.set_behavior(behavior.clone());
+            collector.set_behavior(behavior);
             let endpoint = match protocol {
                 Protocol::Grpc => collector.grpc_endpoint(),
                 Protocol::HttpProtobuf => collector.http_endpoint(),

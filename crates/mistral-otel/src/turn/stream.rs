@@ -254,7 +254,15 @@ impl TreeState {
         }
         self.event_count += 1;
         self.last_event = Some(at);
-        let event = match decode_stream_event(name, data, self.capture) {
+        // content that fails to decode must not cost the tree: retry without it
+        let decoded = decode_stream_event(name, data, self.capture).or_else(|e| {
+            if self.capture {
+                decode_stream_event(name, data, false)
+            } else {
+                Err(e)
+            }
+        });
+        let event = match decoded {
             Ok(event) => event,
             Err(_) => {
                 self.unknown_count += 1;
