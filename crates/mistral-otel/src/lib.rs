@@ -47,6 +47,9 @@
 #![deny(missing_docs)]
 
 pub mod capture;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod links;
 mod mapping;
 mod metrics;

@@ -1,0 +1,83 @@
+//! Entry points for the fuzzers: the stream and plain-body recorders driven directly,
+//! with no I/O. Not part of the public API.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use opentelemetry::Context;
+use opentelemetry::global::BoxedTracer;
+
+use crate::capture::ContentPolicy;
+use crate::tap::Observer;
+use crate::turn::Turn;
+use crate::turn::plain::{PlainBody, PlainKind};
+use crate::turn::stream::StreamBody;
+
+/// How a fuzzed body ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending {
+    /// The body ends normally.
+    Eof,
+    /// The body fails mid-way.
+    Error,
+    /// The caller drops the body.
+    Drop,
+}
+
+fn turn(tracer: Arc<BoxedTracer>, capture: bool) -> Turn {
+    let content = capture.then(|| ContentPolicy {
+        max_attribute_bytes: 512,
+        redactor: None,
+    });
+    Turn::start(
+        tracer,
+        &Context::new(),
+        Cow::Borrowed("invoke_agent"),
+        Vec::new(),
+        Vec::new(),
+        content,
+    )
+}
+
+fn drive(observer: &mut dyn Observer, chunks: &[&[u8]], ending: Ending) {
+    for chunk in chunks {
+        observer.on_data(&Bytes::copy_from_slice(chunk));
+    }
+    match ending {
+        Ending::Eof => observer.on_end(),
+        Ending::Error => observer.on_error(&std::io::Error::other("fuzzed transport error")),
+        Ending::Drop => observer.on_drop(),
+    }
+}
+
+/// Feed `chunks` as an SSE body to a streaming turn, then end it.
+pub fn stream_turn(
+    tracer: Arc<BoxedTracer>,
+    chunks: &[&[u8]],
+    max_event_bytes: usize,
+    capture: bool,
+    ending: Ending,
+) {
+    let mut body = StreamBody::new(turn(tracer, capture), max_event_bytes, None);
+    drive(&mut body, chunks, ending);
+}
+
+/// Feed `chunks` as a plain turn body with `status`, then end it.
+pub fn plain_turn(
+    tracer: Arc<BoxedTracer>,
+    chunks: &[&[u8]],
+    status: u16,
+    max_body_bytes: usize,
+    capture: bool,
+    ending: Ending,
+) {
+    let mut body = PlainBody::new(
+        turn(tracer, capture),
+        PlainKind::Turn(None),
+        status,
+        max_body_bytes,
+        None,
+    );
+    drive(&mut body, chunks, ending);
+}
