@@ -86,7 +86,12 @@ fn get(attrs: &[KeyValue], key: &str) -> Option<String> {
 #[tokio::test]
 async fn genai_metrics_carry_the_conventions_names_buckets_attributes_and_fixture_usage() {
     let recorder = Recorder::new();
-    let server = server().await;
+    // bodies in 256-byte pieces: chunk gaps are recorded per network frame with output
+    let server = mistral_mock::MockServer::builder(fixtures())
+        .chunk_bytes(256)
+        .start()
+        .await
+        .unwrap();
     let fixtures = fixtures();
     let client = traced_client(&recorder, false);
     let base = server.base_url();

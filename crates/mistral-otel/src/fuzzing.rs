@@ -42,7 +42,7 @@ fn turn(tracer: Arc<BoxedTracer>, capture: bool) -> Turn {
 
 fn drive(observer: &mut dyn Observer, chunks: &[&[u8]], ending: Ending) {
     for chunk in chunks {
-        observer.on_data(&Bytes::copy_from_slice(chunk));
+        observer.on_data(&Bytes::copy_from_slice(chunk), std::time::Instant::now());
     }
     match ending {
         Ending::Eof => observer.on_end(),

@@ -3,6 +3,7 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -11,8 +12,8 @@ use reqwest::ResponseBuilderExt;
 
 /// What a tap reports to.
 pub(crate) trait Observer: Send + Sync + 'static {
-    /// A data frame on its way to the caller.
-    fn on_data(&mut self, data: &Bytes);
+    /// A data frame that reached the caller, and when it arrived.
+    fn on_data(&mut self, data: &Bytes, arrived: Instant);
     /// The body ended normally.
     fn on_end(&mut self);
     /// The body failed (the caller gets the same error).
@@ -23,10 +24,16 @@ pub(crate) trait Observer: Send + Sync + 'static {
 
 pin_project! {
     /// A body that reports to an observer and otherwise is its inner body.
+    ///
+    /// A frame goes to the caller first and to the observer afterwards: at the next poll
+    /// that finds the network idle (`Pending`), before the next frame, at the end, or at
+    /// drop, with the time it arrived. The caller never waits for the parsing of the
+    /// frame it is given, and every timing still uses the arrival time.
     pub(crate) struct TapBody<O: Observer> {
         #[pin]
         inner: reqwest::Body,
         observer: O,
+        pending: Option<(Bytes, Instant)>,
         done: bool,
     }
 
@@ -35,6 +42,9 @@ pin_project! {
             let this = this.project();
             if !*this.done {
                 *this.done = true;
+                if let Some((data, at)) = this.pending.take() {
+                    this.observer.on_data(&data, at);
+                }
                 this.observer.on_drop();
             }
         }
@@ -46,6 +56,7 @@ impl<O: Observer> TapBody<O> {
         Self {
             inner,
             observer,
+            pending: None,
             done: false,
         }
     }
@@ -64,10 +75,14 @@ impl<O: Observer> Body for TapBody<O> {
         if *this.done {
             return polled;
         }
+        // the previous frame is observed now: the caller already has it
+        if let Some((data, at)) = this.pending.take() {
+            this.observer.on_data(&data, at);
+        }
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
-                    this.observer.on_data(data);
+                    *this.pending = Some((data.clone(), Instant::now()));
                 }
             }
             Poll::Ready(Some(Err(err))) => {

@@ -309,7 +309,7 @@ impl Timeline {
 }
 
 impl Observer for PlainBody {
-    fn on_data(&mut self, data: &Bytes) {
+    fn on_data(&mut self, data: &Bytes, _arrived: std::time::Instant) {
         self.seen += data.len() as u64;
         if self.over_cap {
             return;

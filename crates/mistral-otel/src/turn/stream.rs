@@ -282,11 +282,14 @@ impl TreeState {
                         m.record_ttfc(ttfc);
                     }
                 }
-                Some(prev) => {
+                // events of one network frame share its arrival time: the gap is
+                // recorded once per frame that carries output
+                Some(prev) if at > prev => {
                     if let Some(m) = &self.metrics {
                         m.record_chunk_gap(at.saturating_duration_since(prev));
                     }
                 }
+                Some(_) => {}
             }
             self.last_chunk = Some(at);
         }
@@ -768,11 +771,10 @@ fn event_bears_output(event: &StreamEvent) -> bool {
 }
 
 impl Observer for StreamBody {
-    fn on_data(&mut self, data: &Bytes) {
+    fn on_data(&mut self, data: &Bytes, at: Instant) {
         if self.turn.is_ended() || self.state.overflow || self.state.terminal.is_some() {
             return;
         }
-        let at = Instant::now();
         let turn = &mut self.turn;
         let state = &mut self.state;
         let result = self.parser.push(data, |event| {
