@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -92,26 +93,31 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// One JSON value read for its string or integer content; anything else (floats, booleans,
-/// `null`, arrays, objects) is skipped without being built.
-pub(crate) enum Scalar {
-    Str(String),
+/// `null`, arrays, objects) is skipped without being built. Strings are borrowed from the
+/// input unless they had escapes, so only the ones kept are allocated.
+pub(crate) enum Scalar<'de> {
+    Str(Cow<'de, str>),
     Int(i64),
     UInt(u64),
     Other,
 }
 
-impl Scalar {
-    pub(crate) fn into_string(self) -> Option<String> {
+impl<'de> Scalar<'de> {
+    pub(crate) fn into_str(self) -> Option<Cow<'de, str>> {
         match self {
             Scalar::Str(s) => Some(s),
             _ => None,
         }
     }
 
+    pub(crate) fn into_string(self) -> Option<String> {
+        self.into_str().map(Cow::into_owned)
+    }
+
     /// Integer or string codes both become text.
     pub(crate) fn into_code(self) -> Option<String> {
         match self {
-            Scalar::Str(s) => Some(s),
+            Scalar::Str(s) => Some(s.into_owned()),
             Scalar::Int(n) => Some(n.to_string()),
             Scalar::UInt(n) => Some(n.to_string()),
             Scalar::Other => None,
@@ -135,7 +141,7 @@ impl Scalar {
     }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
+impl<'de> Deserialize<'de> for Scalar<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(ScalarVisitor)
     }
@@ -144,38 +150,91 @@ impl<'de> Deserialize<'de> for Scalar {
 struct ScalarVisitor;
 
 impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
+    type Value = Scalar<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Other)
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Int(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::UInt(v))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Scalar, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Other)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Str(v.to_owned()))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
-        Ok(Scalar::Str(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Other)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Scalar::Other)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Scalar::Other)
+    }
+}
+
+/// Text that is JSON text on the wire but may come as JSON (tool arguments): a string as
+/// is (borrowed when it has no escapes), `null` as absent, anything else as compact JSON.
+pub(crate) struct JsonText<'de>(pub(crate) Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for JsonText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        fn json<'de>(value: Value) -> JsonText<'de> {
+            JsonText(Some(Cow::Owned(value.to_string())))
+        }
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = JsonText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<JsonText<'de>, E> {
+                Ok(JsonText(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonText<'de>, E> {
+                Ok(JsonText(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<JsonText<'de>, E> {
+                Ok(JsonText(Some(Cow::Owned(v))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<JsonText<'de>, E> {
+                Ok(JsonText(None))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<JsonText<'de>, E> {
+                Ok(json(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JsonText<'de>, E> {
+                Ok(json(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JsonText<'de>, E> {
+                Ok(json(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<JsonText<'de>, E> {
+                Ok(json(Value::from(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<JsonText<'de>, A::Error> {
+                Ok(json(Value::deserialize(SeqAccessDeserializer::new(seq))?))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<JsonText<'de>, A::Error> {
+                Ok(json(Value::deserialize(MapAccessDeserializer::new(map))?))
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
     }
 }
 

@@ -49,7 +49,7 @@
 //! ([`parse_turn_request`], [`parse_agent_request`]), entries and chunks ([`parse_entry`]),
 //! responses ([`parse_conversation_response`], [`parse_result_facts`]), error envelopes
 //! ([`parse_error_body`]), the SSE push parser ([`SseParser`]), stream events
-//! ([`decode_stream_event`]), stream aggregation ([`StreamAggregate`]) and timestamps
+//! ([`decode_stream_event`], [`peek_output_index`]), stream aggregation ([`StreamAggregate`]) and timestamps
 //! ([`parse_timestamp`]).
 
 #![deny(missing_docs)]
@@ -59,6 +59,8 @@ mod entry;
 mod error;
 mod event;
 mod lenient;
+mod peek;
+mod pruned;
 mod request;
 mod response;
 mod route;
@@ -74,12 +76,14 @@ pub use entry::{
 };
 pub use error::{ApiError, parse_error_body};
 pub use event::{DeltaContent, StreamEvent, decode_stream_event};
+pub use peek::peek_output_index;
 pub use request::{
     AgentRequest, AgentVersion, CompletionArgs, FunctionDefinition, Inputs, ToolDefinition,
-    TurnRequest, parse_agent_request, parse_turn_request,
+    TurnRequest, parse_agent_request, parse_turn_request, parse_turn_request_with,
 };
 pub use response::{
-    ConversationResponse, ResultFacts, Usage, parse_conversation_response, parse_result_facts,
+    ConversationResponse, ResultFacts, Usage, parse_conversation_response,
+    parse_conversation_response_with, parse_result_facts,
 };
 pub use route::{Operation, Route, match_route};
 pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseParser};

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::WireError;
 use crate::entry::{Entry, parse_entry};
 use crate::lenient::{self, Object};
+use crate::pruned::{Pruned, parse_object_pruned};
 
 /// The JSON body of a start, append or restart request (the three share one model:
 /// fields a given call does not use are simply absent).
@@ -232,25 +233,70 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Object, WireError> {
 /// assert_eq!(req.agent_version.unwrap().to_string(), "production");
 /// ```
 pub fn parse_turn_request(body: &[u8]) -> Result<TurnRequest, WireError> {
-    let obj = parse_object(body)?;
-    Ok(TurnRequest {
+    Ok(turn_request_from(&parse_object(body)?))
+}
+
+const FUNCTION_SCHEMA: Pruned = Pruned {
+    skip: &["parameters"],
+    nested: &[],
+};
+
+const TOOL_SCHEMA: Pruned = Pruned {
+    skip: &[],
+    nested: &[("function", FUNCTION_SCHEMA)],
+};
+
+const TURN_WITHOUT_CONTENT: Pruned = Pruned {
+    skip: &["inputs", "instructions"],
+    nested: &[("tools", TOOL_SCHEMA)],
+};
+
+/// Parse a start / append / restart request body, with or without content.
+///
+/// With `with_content == false`, `inputs`, `instructions` and the `parameters` schema of
+/// function tools are skipped without being built and read as `None`; everything else
+/// (model, agent id and version, name, description, tool kinds and names, completion args
+/// with their raw object, stream, store, handoff execution, `from_entry_id`, guardrails,
+/// metadata, tool confirmations) reads exactly as with [`parse_turn_request`], which this
+/// is with `with_content == true`. Errors only when the body is not a JSON object.
+///
+/// ```
+/// let req = mistral_otel_wire::parse_turn_request_with(
+///     br#"{"inputs":"secret","instructions":"be brief","model":"m","stream":true}"#,
+///     false,
+/// ).unwrap();
+/// assert_eq!((req.inputs, req.instructions), (None, None));
+/// assert_eq!((req.model.as_deref(), req.stream), (Some("m"), Some(true)));
+/// ```
+pub fn parse_turn_request_with(body: &[u8], with_content: bool) -> Result<TurnRequest, WireError> {
+    if with_content {
+        return parse_turn_request(body);
+    }
+    Ok(turn_request_from(&parse_object_pruned(
+        body,
+        TURN_WITHOUT_CONTENT,
+    )?))
+}
+
+fn turn_request_from(obj: &Object) -> TurnRequest {
+    TurnRequest {
         inputs: inputs(obj.get("inputs")),
-        stream: lenient::boolean(&obj, "stream"),
-        store: lenient::boolean(&obj, "store"),
-        handoff_execution: lenient::string(&obj, "handoff_execution"),
-        instructions: lenient::string(&obj, "instructions"),
+        stream: lenient::boolean(obj, "stream"),
+        store: lenient::boolean(obj, "store"),
+        handoff_execution: lenient::string(obj, "handoff_execution"),
+        instructions: lenient::string(obj, "instructions"),
         tools: tools(obj.get("tools")),
         completion_args: CompletionArgs::from_json(obj.get("completion_args")),
-        guardrails: lenient::present(&obj, "guardrails"),
-        name: lenient::string(&obj, "name"),
-        description: lenient::string(&obj, "description"),
-        metadata: lenient::present(&obj, "metadata"),
-        agent_id: lenient::string(&obj, "agent_id"),
+        guardrails: lenient::present(obj, "guardrails"),
+        name: lenient::string(obj, "name"),
+        description: lenient::string(obj, "description"),
+        metadata: lenient::present(obj, "metadata"),
+        agent_id: lenient::string(obj, "agent_id"),
         agent_version: AgentVersion::from_json(obj.get("agent_version")),
-        model: lenient::string(&obj, "model"),
-        from_entry_id: lenient::string(&obj, "from_entry_id"),
-        tool_confirmations: lenient::present(&obj, "tool_confirmations"),
-    })
+        model: lenient::string(obj, "model"),
+        from_entry_id: lenient::string(obj, "from_entry_id"),
+        tool_confirmations: lenient::present(obj, "tool_confirmations"),
+    }
 }
 
 /// The JSON body of `POST /v1/agents` (and of agent updates).

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::WireError;
 use crate::entry::{Entry, parse_entry};
-use crate::lenient::{self, ArrayLen, Key, Scalar};
+use crate::lenient::{self, ArrayLen, Key, Object, Scalar};
+use crate::pruned::{Pruned, parse_object_pruned};
 use crate::request::parse_object;
 use crate::route::Operation;
 
@@ -63,11 +64,56 @@ impl Usage {
 }
 
 /// Parse a start / append / restart response body. Errors only when the body is not a
-/// JSON object.
+/// JSON object. The same as [`parse_conversation_response_with`]`(body, true)`.
 pub fn parse_conversation_response(body: &[u8]) -> Result<ConversationResponse, WireError> {
-    let obj = parse_object(body)?;
-    Ok(ConversationResponse {
-        conversation_id: lenient::string(&obj, "conversation_id"),
+    Ok(response_from(&parse_object(body)?))
+}
+
+/// What of an output entry a span tree without content capture does not need.
+const ENTRY_CONTENT: Pruned = Pruned {
+    skip: &["content", "info", "arguments", "result"],
+    nested: &[],
+};
+
+const RESPONSE_WITHOUT_CONTENT: Pruned = Pruned {
+    skip: &[],
+    nested: &[("outputs", ENTRY_CONTENT)],
+};
+
+/// Parse a start / append / restart response body, with or without content.
+///
+/// With `with_content == false` the content of the outputs is skipped without being
+/// built: message `content` reads as empty text (`Content::Text(String::new())`, as for
+/// absent content), tool `info` as `None`, tool and function call `arguments` and
+/// function `result` as empty strings. Everything else (ids, timestamps, roles, names,
+/// model, agent ids, tool call ids, confirmation status, handoff fields,
+/// `conversation_id` and `usage`) reads exactly as with content. Errors only when the
+/// body is not a JSON object.
+///
+/// ```
+/// use mistral_otel_wire::{parse_conversation_response_with, Content, Entry};
+/// let body = br#"{"conversation_id":"conv_1","outputs":[{"type":"message.output","id":"msg_1","content":"secret"}]}"#;
+/// let response = parse_conversation_response_with(body, false).unwrap();
+/// let Entry::MessageOutput(message) = &response.outputs[0] else { unreachable!() };
+/// assert_eq!(message.id.as_deref(), Some("msg_1"));
+/// assert_eq!(message.content, Content::Text(String::new()));
+/// ```
+pub fn parse_conversation_response_with(
+    body: &[u8],
+    with_content: bool,
+) -> Result<ConversationResponse, WireError> {
+    if with_content {
+        return parse_conversation_response(body);
+    }
+    Ok(response_from(&parse_object_pruned(
+        body,
+        RESPONSE_WITHOUT_CONTENT,
+    )?))
+}
+
+fn response_from(obj: &Object) -> ConversationResponse {
+    ConversationResponse {
+        conversation_id: lenient::string(obj, "conversation_id"),
         outputs: match obj.get("outputs") {
             Some(Value::Array(items)) => items.iter().map(parse_entry).collect(),
             _ => Vec::new(),
@@ -76,7 +122,7 @@ pub fn parse_conversation_response(body: &[u8]) -> Result<ConversationResponse, 
             .get("usage")
             .filter(|u| u.is_object())
             .map(Usage::from_json),
-    })
+    }
 }
 
 /// Cheap facts about the response of a read (or non-turn) call.

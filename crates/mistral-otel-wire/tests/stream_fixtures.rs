@@ -197,3 +197,25 @@ fn handoff_stream_rebuilds_the_function_call_from_fragments() {
     };
     assert_eq!(handoff.next_agent_name.as_deref(), Some("billing-agent"));
 }
+
+#[test]
+fn decoding_by_event_name_reads_the_same_fields_as_decoding_by_json_type() {
+    for name in [
+        "start_stream_tools",
+        "start_stream_agent_handoff",
+        "append_stream_function_result",
+        "start_stream_error",
+    ] {
+        let mut parser = SseParser::new();
+        parser
+            .push(&fixture(&format!("{name}.sse")), |event| {
+                for with_content in [false, true] {
+                    let by_name = decode_stream_event(event.event, event.data, with_content);
+                    let by_type = decode_stream_event("", event.data, with_content);
+                    assert_eq!(by_name.unwrap(), by_type.unwrap(), "{}", event.event);
+                }
+            })
+            .unwrap();
+        parser.finish(|_| {}).unwrap();
+    }
+}

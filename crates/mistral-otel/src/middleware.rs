@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use http::Extensions;
-use mistral_otel_wire::{Operation, match_route, parse_agent_request, parse_turn_request};
+use mistral_otel_wire::{Operation, match_route, parse_agent_request, parse_turn_request_with};
 use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::Injector;
@@ -78,12 +78,13 @@ impl MistralTracing {
         let path_conversation = route.as_ref().and_then(|r| r.conversation_id);
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
+        let content = self.content_for(ext);
+        // without content capture, inputs and instructions are skipped, not built
         let parsed = req
             .body()
             .and_then(|b| b.as_bytes())
-            .and_then(|bytes| parse_turn_request(bytes).ok());
+            .and_then(|bytes| parse_turn_request_with(bytes, content.is_some()).ok());
         let accept_stream = header_contains(req.headers(), ACCEPT, "text/event-stream");
-        let content = self.content_for(ext);
         let previous = match (&self.config.links, path_conversation) {
             (Some(cache), Some(conv)) => cache.get(conv),
             _ => None,

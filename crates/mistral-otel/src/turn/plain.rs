@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use mistral_otel_wire::{Operation, parse_conversation_response, parse_result_facts};
+use mistral_otel_wire::{Operation, parse_conversation_response_with, parse_result_facts};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TraceContextExt;
 
@@ -111,39 +111,42 @@ impl PlainBody {
             }
         } else if let Some(body) = body {
             match &self.kind {
-                PlainKind::Turn(_) => match parse_conversation_response(&body) {
-                    Ok(response) => {
-                        let plan = plan_response(
-                            &response,
-                            self.turn.content.as_ref(),
-                            self.turn.braintrust,
-                        );
-                        conversation_id = plan.conversation_id.clone();
-                        self.record_plan(&plan, end);
-                        if self.turn.braintrust {
-                            self.turn.set_attribute(crate::mapping::braintrust::metrics(
-                                plan.usage.as_ref(),
-                                None,
-                            ));
-                        }
-                        if let PlainKind::Turn(Some(metrics)) = &mut self.kind {
-                            metrics.response_model = plan.response_model.clone();
-                            metrics.usage = plan.usage.clone();
-                            for child in &plan.children {
-                                if child.kind == ChildKind::Tool {
-                                    let duration = match (child.server_start, child.server_end) {
-                                        (Some(s), Some(e)) => e.duration_since(s).ok(),
-                                        _ => None,
-                                    };
-                                    metrics.record_tool(child.tool_name(), duration);
+                PlainKind::Turn(_) => {
+                    match parse_conversation_response_with(&body, self.turn.content.is_some()) {
+                        Ok(response) => {
+                            let plan = plan_response(
+                                &response,
+                                self.turn.content.as_ref(),
+                                self.turn.braintrust,
+                            );
+                            conversation_id = plan.conversation_id.clone();
+                            self.record_plan(&plan, end);
+                            if self.turn.braintrust {
+                                self.turn.set_attribute(crate::mapping::braintrust::metrics(
+                                    plan.usage.as_ref(),
+                                    None,
+                                ));
+                            }
+                            if let PlainKind::Turn(Some(metrics)) = &mut self.kind {
+                                metrics.response_model = plan.response_model.clone();
+                                metrics.usage = plan.usage.clone();
+                                for child in &plan.children {
+                                    if child.kind == ChildKind::Tool {
+                                        let duration = match (child.server_start, child.server_end)
+                                        {
+                                            (Some(s), Some(e)) => e.duration_since(s).ok(),
+                                            _ => None,
+                                        };
+                                        metrics.record_tool(child.tool_name(), duration);
+                                    }
                                 }
                             }
                         }
+                        Err(_) => self
+                            .turn
+                            .set_attribute(KeyValue::new(sc::MISTRAL_PARSE_ERROR, true)),
                     }
-                    Err(_) => self
-                        .turn
-                        .set_attribute(KeyValue::new(sc::MISTRAL_PARSE_ERROR, true)),
-                },
+                }
                 PlainKind::Other(op, known) => match parse_result_facts(*op, &body) {
                     Ok(facts) => self
                         .turn

@@ -11,7 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use mistral_otel_wire::{
     Chunk, Content, DeltaContent, Entry, FunctionCall, MessageOutput, SseParser, StreamEvent,
-    ToolExecution, decode_stream_event,
+    ToolExecution, decode_stream_event, peek_output_index,
 };
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
@@ -254,6 +254,9 @@ impl TreeState {
         }
         self.event_count += 1;
         self.last_event = Some(at);
+        if !self.capture && self.continues_open_output(turn, name, data, at) {
+            return;
+        }
         // content that fails to decode must not cost the tree: retry without it
         let decoded = decode_stream_event(name, data, self.capture).or_else(|e| {
             if self.capture {
@@ -270,28 +273,7 @@ impl TreeState {
             }
         };
         if event_bears_output(&event) {
-            match self.last_chunk {
-                None => {
-                    self.first_chunk = Some(at);
-                    let ttfc = turn.elapsed_at(at);
-                    turn.set_attribute(KeyValue::new(
-                        sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-                        ttfc.as_secs_f64(),
-                    ));
-                    if let Some(m) = &self.metrics {
-                        m.record_ttfc(ttfc);
-                    }
-                }
-                // events of one network frame share its arrival time: the gap is
-                // recorded once per frame that carries output
-                Some(prev) if at > prev => {
-                    if let Some(m) = &self.metrics {
-                        m.record_chunk_gap(at.saturating_duration_since(prev));
-                    }
-                }
-                Some(_) => {}
-            }
-            self.last_chunk = Some(at);
+            self.output_arrived(turn, at);
         }
         match event {
             StreamEvent::ResponseStarted { conversation_id } => {
@@ -534,6 +516,61 @@ impl TreeState {
             }
             StreamEvent::Unknown { .. } => self.unknown_count += 1,
         }
+    }
+
+    /// Time to first chunk, and the gap since the previous frame that carried output.
+    fn output_arrived(&mut self, turn: &Turn, at: Instant) {
+        match self.last_chunk {
+            None => {
+                self.first_chunk = Some(at);
+                let ttfc = turn.elapsed_at(at);
+                turn.set_attribute(KeyValue::new(
+                    sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+                    ttfc.as_secs_f64(),
+                ));
+                if let Some(m) = &self.metrics {
+                    m.record_ttfc(ttfc);
+                }
+            }
+            // events of one network frame share its arrival time: the gap is
+            // recorded once per frame that carries output
+            Some(prev) if at > prev => {
+                if let Some(m) = &self.metrics {
+                    m.record_chunk_gap(at.saturating_duration_since(prev));
+                }
+            }
+            Some(_) => {}
+        }
+        self.last_chunk = Some(at);
+    }
+
+    /// The hot path with capture off: a delta for an output that is already open only
+    /// moves that output's last-event time, so its JSON is not parsed beyond
+    /// `output_index`. Returns false when the full decode is needed.
+    fn continues_open_output(&mut self, turn: &Turn, name: &str, data: &[u8], at: Instant) -> bool {
+        // function.call.delta is left to the full decode: a later delta may carry the
+        // confirmation status, and they are few
+        if !matches!(name, "message.output.delta" | "tool.execution.delta") {
+            return false;
+        }
+        let Some(index) = peek_output_index(data) else {
+            return false;
+        };
+        let Some(out) = self.open.iter_mut().find(|o| o.index == index) else {
+            return false;
+        };
+        let same_kind = matches!(
+            (&out.kind, name),
+            (OutputKind::Chat { .. }, "message.output.delta")
+                | (OutputKind::Tool { .. }, "tool.execution.delta")
+        );
+        if !same_kind {
+            return false;
+        }
+        out.last = at;
+        self.last_kind_function = false;
+        self.output_arrived(turn, at);
+        true
     }
 
     fn position(&self, index: u32) -> Option<usize> {
