@@ -68,6 +68,59 @@ pub(crate) fn start() -> std::io::Result<(Handle, Lease)> {
     ))
 }
 
+/// A span exporter whose exports run on the export thread, so the SDK's thread-based
+/// batch processor (which wakes its worker once per batch, not once per span) can drive
+/// an exporter that needs a Tokio reactor.
+#[derive(Debug)]
+pub(crate) struct OnExportThread<E> {
+    inner: Arc<E>,
+    handle: Handle,
+    _lease: Lease,
+}
+
+impl<E> OnExportThread<E> {
+    pub(crate) fn new(inner: E, handle: Handle, lease: Lease) -> Self {
+        Self {
+            inner: Arc::new(inner),
+            handle,
+            _lease: lease,
+        }
+    }
+}
+
+impl<E: SpanExporter + 'static> SpanExporter for OnExportThread<E> {
+    fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
+        let inner = Arc::clone(&self.inner);
+        let task = self.handle.spawn(async move { inner.export(batch).await });
+        async move {
+            task.await.unwrap_or_else(|e| {
+                Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                    format!("the export task failed: {e}"),
+                ))
+            })
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn shutdown(&self) -> OTelSdkResult {
+        self.inner.shutdown()
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        // called while the pipeline is built, before any export shares the exporter
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.set_resource(resource);
+        }
+    }
+}
+
 /// An exporter that keeps the export thread alive for as long as it exists.
 #[derive(Debug)]
 pub(crate) struct RuntimeBound<E> {

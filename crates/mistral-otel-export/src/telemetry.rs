@@ -10,13 +10,13 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader;
 use opentelemetry_sdk::runtime;
-use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
+use opentelemetry_sdk::trace::BatchSpanProcessor;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, SdkTracerProvider, TracerProviderBuilder};
 use tonic::metadata::MetadataMap;
 
 use crate::config::{OtlpConfig, Protocol};
 use crate::error::ExportError;
-use crate::export_runtime::{self, RuntimeBound};
+use crate::export_runtime::{self, OnExportThread, RuntimeBound};
 use crate::http_client;
 
 /// A tracer provider and (unless metrics are off) a meter provider exporting over OTLP.
@@ -146,10 +146,13 @@ pub(crate) fn build(
     if let Some(delay) = config.batch_delay {
         batch = batch.with_scheduled_delay(delay);
     }
-    let processor = BatchSpanProcessor::builder(
-        RuntimeBound::new(span_exporter, lease.clone()),
-        runtime::Tokio,
-    )
+    // the thread-based processor wakes its worker once per batch; the async one would
+    // wake the export task for every span (a context switch per span on the hot path)
+    let processor = BatchSpanProcessor::builder(OnExportThread::new(
+        span_exporter,
+        handle.clone(),
+        lease.clone(),
+    ))
     .with_batch_config(batch.build())
     .build();
 
