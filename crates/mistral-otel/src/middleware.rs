@@ -169,35 +169,29 @@ impl MistralTracing {
         turn.set_attributes(crate::mapping::response_headers(status, response.headers()));
         let is_sse = response.status().is_success()
             && header_contains(response.headers(), CONTENT_TYPE, "text/event-stream");
-        let remember = self.config.links.clone().map(|cache| {
+        if let Some(cache) = self.config.links.clone() {
             let remembered = Remembered {
                 span: cx.span().span_context().clone(),
                 agent_name,
             };
-            move |conv: Option<&str>| {
+            turn.on_end = Some(Box::new(move |conv: Option<&str>| {
                 if let Some(conv) = conv {
                     cache.put(conv, remembered);
                 }
-            }
-        });
+            }));
+        }
         if is_sse {
-            let mut body = StreamBody::new(turn, self.config.max_event_bytes, metrics);
-            if let Some(remember) = remember {
-                body = body.on_finish(remember);
-            }
+            let body = StreamBody::new(turn, self.config.max_event_bytes, metrics);
             Ok(tap_response(response, body))
         } else {
             let expected = response.content_length();
-            let mut body = PlainBody::new(
+            let body = PlainBody::new(
                 turn,
                 PlainKind::Turn(metrics),
                 status,
                 self.config.max_body_bytes,
                 expected,
             );
-            if let Some(remember) = remember {
-                body = body.on_finish(remember);
-            }
             Ok(tap_response(response, body))
         }
     }

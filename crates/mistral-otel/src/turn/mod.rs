@@ -18,7 +18,7 @@ use crate::mapping::error::ErrorFacts;
 use crate::mapping::response::ChildKind;
 use crate::semconv as sc;
 
-/// Called with the response's conversation id when a turn ends (turn links).
+/// Called with the turn's conversation id when it ends (turn links).
 pub(crate) type FinishHook = Box<dyn FnOnce(Option<&str>) + Send + Sync>;
 
 /// A span under construction, with the settings of its request.
@@ -37,6 +37,8 @@ pub(crate) struct Turn {
     pub(crate) braintrust: bool,
     /// The `gen_ai.conversation.id` on the span, so it is set once.
     pub(crate) conversation_id: Option<String>,
+    /// Runs once when the turn ends, on every path.
+    pub(crate) on_end: Option<FinishHook>,
     ended: bool,
 }
 
@@ -68,6 +70,7 @@ impl Turn {
             content_truncated: false,
             braintrust: false,
             conversation_id: None,
+            on_end: None,
             ended: false,
         }
     }
@@ -136,6 +139,9 @@ impl Turn {
             return;
         }
         self.ended = true;
+        if let Some(hook) = self.on_end.take() {
+            hook(self.conversation_id.as_deref());
+        }
         if self.content_truncated {
             self.cx
                 .span()

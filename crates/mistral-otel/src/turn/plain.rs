@@ -35,7 +35,6 @@ pub(crate) struct PlainBody {
     over_cap: bool,
     seen: u64,
     expected: Option<u64>,
-    on_finish: Option<super::FinishHook>,
 }
 
 impl PlainBody {
@@ -56,17 +55,7 @@ impl PlainBody {
             over_cap: false,
             seen: 0,
             expected,
-            on_finish: None,
         }
-    }
-
-    /// Called with the response's conversation id once the body is mapped (turn links).
-    pub(crate) fn on_finish(
-        mut self,
-        f: impl FnOnce(Option<&str>) + Send + Sync + 'static,
-    ) -> Self {
-        self.on_finish = Some(Box::new(f));
-        self
     }
 
     fn body(&mut self) -> Option<Bytes> {
@@ -97,7 +86,6 @@ impl PlainBody {
             self.turn
                 .set_attribute(KeyValue::new(sc::MISTRAL_BODY_OVER_CAP, true));
         }
-        let mut conversation_id: Option<String> = None;
         let mut error_type: Option<String> = None;
         if self.status >= 400 {
             let facts = http_error(self.status, body.as_deref());
@@ -119,7 +107,6 @@ impl PlainBody {
                                 self.turn.content.as_ref(),
                                 self.turn.braintrust,
                             );
-                            conversation_id = plan.conversation_id.clone();
                             self.record_plan(&plan, end);
                             if self.turn.braintrust {
                                 self.turn.set_attribute(crate::mapping::braintrust::metrics(
@@ -163,9 +150,6 @@ impl PlainBody {
                 self.turn.elapsed_at(std::time::Instant::now()),
                 error_type.as_deref(),
             );
-        }
-        if let Some(f) = self.on_finish.take() {
-            f(conversation_id.as_deref());
         }
         self.turn.end(end);
     }

@@ -94,7 +94,6 @@ pub(crate) struct StreamBody {
     turn: Turn,
     parser: SseParser,
     state: TreeState,
-    on_finish: Option<super::FinishHook>,
 }
 
 struct TreeState {
@@ -151,17 +150,7 @@ impl StreamBody {
                 usage: None,
                 metrics,
             },
-            on_finish: None,
         }
-    }
-
-    /// Called with the conversation id when the stream ends (turn links).
-    pub(crate) fn on_finish(
-        mut self,
-        f: impl FnOnce(Option<&str>) + Send + Sync + 'static,
-    ) -> Self {
-        self.on_finish = Some(Box::new(f));
-        self
     }
 
     fn finish(&mut self, outcome: Outcome, at: Instant, error: Option<ErrorFacts>) {
@@ -238,9 +227,6 @@ impl StreamBody {
         if let Some(metrics) = &mut state.metrics {
             metrics.response_model = state.response_model.clone();
             metrics.record(turn.elapsed_at(at), error_type.as_deref());
-        }
-        if let Some(f) = self.on_finish.take() {
-            f(state.conversation_id.as_deref());
         }
         let end = turn.time_at(at);
         turn.end(end);
