@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use http::Extensions;
-use mistral_otel_wire::{Operation, match_route, parse_agent_request, parse_turn_request_with};
+use mistral_otel_wire::{
+    Operation, Route, match_route, parse_agent_request, parse_turn_request_with,
+};
 use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::Injector;
@@ -36,15 +38,15 @@ impl Middleware for MistralTracing {
         if ext.get::<DisableTracing>().is_some() {
             return next.run(req, ext).await;
         }
-        let Some(operation) =
-            match_route(req.method().as_str(), req.url().path()).map(|r| r.operation)
-        else {
+        // the route borrows from this copy of the URL while the request moves on
+        let url = req.url().clone();
+        let Some(route) = match_route(req.method().as_str(), url.path()) else {
             return next.run(req, ext).await;
         };
-        if operation.is_turn() {
-            self.handle_turn(operation, req, ext, next).await
+        if route.operation.is_turn() {
+            self.handle_turn(&route, &url, req, ext, next).await
         } else {
-            self.handle_other(req, ext, next).await
+            self.handle_other(&route, &url, req, ext, next).await
         }
     }
 }
@@ -68,14 +70,14 @@ impl MistralTracing {
 
     async fn handle_turn(
         &self,
-        operation: Operation,
+        route: &Route<'_>,
+        url: &reqwest::Url,
         mut req: reqwest::Request,
         ext: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
-        let url = req.url().clone();
-        let route = match_route(req.method().as_str(), url.path());
-        let path_conversation = route.as_ref().and_then(|r| r.conversation_id);
+        let operation = route.operation;
+        let path_conversation = route.conversation_id;
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
         let content = self.content_for(ext);
@@ -198,15 +200,13 @@ impl MistralTracing {
 
     async fn handle_other(
         &self,
+        route: &Route<'_>,
+        url: &reqwest::Url,
         mut req: reqwest::Request,
         ext: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
-        let url = req.url().clone();
         let method = req.method().as_str().to_owned();
-        let Some(route) = match_route(&method, url.path()) else {
-            return next.run(req, ext).await;
-        };
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
         let content = self.content_for(ext);
@@ -216,7 +216,7 @@ impl MistralTracing {
             .flatten()
             .and_then(|bytes| parse_agent_request(bytes).ok());
         let (name, mut attributes, truncated) = other::start(
-            &route,
+            route,
             url.query(),
             &method,
             host,
@@ -228,7 +228,7 @@ impl MistralTracing {
             attributes.extend(extra.0.iter().cloned());
         }
         let operation = route.operation;
-        let known = other::PathIds::of(&route);
+        let known = other::PathIds::of(route);
         let mut turn = Turn::start(
             self.config.tracer(),
             &Context::current(),
