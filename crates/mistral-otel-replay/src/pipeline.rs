@@ -87,6 +87,14 @@ impl Pipeline {
             .map_err(|err| ReplayError::Export(err.to_string()))
     }
 
+    /// The meter provider when exporting (metrics go where the spans go, unless turned off).
+    pub(crate) fn meter_provider(&self) -> Option<&opentelemetry_sdk::metrics::SdkMeterProvider> {
+        match self {
+            Self::Exported(telemetry) => telemetry.meter_provider(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn provider(&self) -> &SdkTracerProvider {
         match self {
             Self::Local(provider) => provider,

@@ -101,10 +101,15 @@ pub async fn run(opts: ReplayOptions) -> Result<ReplayReport, ReplayError> {
     let recorder = Recorder::default();
     let pipeline = Pipeline::new(&recorder)?;
     let provider = pipeline.provider();
-    let tracing = mistral_otel::MistralTracing::builder()
+    let mut tracing = mistral_otel::MistralTracing::builder()
         .tracer_provider(provider)
-        .capture_content(opts.capture_content)
-        .build();
+        .capture_content(opts.capture_content);
+    tracing = match pipeline.meter_provider() {
+        Some(meters) => tracing.meter_provider(meters),
+        // printing and --otlp-json show spans only
+        None => tracing.metrics(false),
+    };
+    let tracing = tracing.build();
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(tracing)
         .build();
