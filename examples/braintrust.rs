@@ -48,7 +48,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let (base, key, _mock) = mistral().await?;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(MistralTracing::builder().capture_content(true).build())
+        .with(
+            MistralTracing::builder()
+                .capture_content(true)
+                // the embedded mock stands in for https://api.mistral.ai (traced by default)
+                .base_url(base.parse()?)
+                .build(),
+        )
         .build();
     let mut stream = client
         .post(format!("{base}/v1/conversations"))

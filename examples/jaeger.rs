@@ -36,7 +36,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     };
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(MistralTracing::new())
+        // the embedded mock stands in for https://api.mistral.ai (traced by default)
+        .with(MistralTracing::builder().base_url(base.parse()?).build())
         .build();
     for body in [
         json!({"inputs": "What is the estimated population of Lyon today, and how has it changed over the last ten years?",

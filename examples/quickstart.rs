@@ -71,9 +71,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     };
 
-    // The one line a user adds: the middleware.
+    // The one line a user adds: the middleware. Mistral's hosts are traced by default; the
+    // embedded mock stands in for them, so it is named as a Mistral base URL.
+    let tracing = MistralTracing::builder()
+        .tracer_provider(&provider)
+        .base_url(base.parse()?)
+        .build();
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(MistralTracing::builder().tracer_provider(&provider).build())
+        .with(tracing)
         .build();
 
     let tracer = provider.tracer("quickstart");

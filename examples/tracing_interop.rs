@@ -33,7 +33,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .start()
         .await?;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(MistralTracing::builder().tracer_provider(&provider).build())
+        .with(
+            MistralTracing::builder()
+                .tracer_provider(&provider)
+                // the embedded mock stands in for https://api.mistral.ai
+                .base_url(server.base_url().parse()?)
+                .build(),
+        )
         .build();
 
     let ticket = tracing::info_span!("handle_ticket", ticket = "RES-1042");

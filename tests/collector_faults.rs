@@ -42,6 +42,7 @@ async fn run_against(endpoint: String, protocol: Protocol) -> (Arc<SpanCounter>,
     let fixtures = fixtures();
     let client = common::client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(telemetry.tracer_provider())
             .metrics(false)
             .build(),

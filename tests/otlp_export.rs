@@ -90,6 +90,7 @@ async fn spans_reach_a_collector_over_grpc_and_http_with_headers_and_no_secrets(
             .build()
             .unwrap();
         let mw = MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(telemetry.tracer_provider())
             .meter_provider(telemetry.meter_provider().unwrap())
             .build();
@@ -194,6 +195,7 @@ async fn braintrust_receives_native_attributes_on_its_path_with_both_headers() {
     let fixtures = fixtures();
     let client = common::client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(telemetry.tracer_provider())
             .metrics(false)
             .capture_content(true)

@@ -249,6 +249,7 @@ async fn oversized_content_is_truncated_to_valid_json_and_marked() {
     let fixtures = fixtures();
     let client = client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .capture_content(true)
@@ -286,6 +287,7 @@ async fn redactor_sees_content_before_any_attribute() {
     let fixtures = fixtures();
     let client = client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .capture_content(true)
@@ -546,6 +548,7 @@ async fn body_over_the_parse_cap_passes_through_and_marks_the_span() {
     let fixtures = fixtures();
     let client = client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .max_body_bytes(100)

@@ -219,6 +219,7 @@ proptest! {
             let recorder = Recorder::new();
             let client = client(
                 MistralTracing::builder()
+                    .host("127.0.0.1")
                     .tracer_provider(&recorder.provider)
                     .meter_provider(&recorder.meter_provider)
                     .capture_content(capture)

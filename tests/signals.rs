@@ -188,6 +188,7 @@ async fn metrics_can_be_turned_off() {
     let fixtures = fixtures();
     let client = client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .build(),
@@ -217,6 +218,7 @@ async fn traceparent_is_injected_unless_disabled_per_request_or_per_client() {
         .unwrap();
     let quiet = common::client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .propagate(false)
@@ -284,6 +286,7 @@ async fn retry_inside_gives_one_turn_span_retry_outside_gives_one_per_attempt() 
         let recorder = Recorder::new();
         let attempts = Arc::new(AtomicUsize::new(0));
         let mw = MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .build();

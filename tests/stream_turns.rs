@@ -448,6 +448,7 @@ async fn an_event_larger_than_the_cap_stops_collection_but_not_the_bytes() {
         .unwrap();
     let client = client(
         mistral_otel::MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .metrics(false)
             .max_event_bytes(100)

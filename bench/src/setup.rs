@@ -238,6 +238,7 @@ impl Clients {
             Ok(ClientBuilder::new(http_client()?)
                 .with(
                     MistralTracing::builder()
+                        .host("127.0.0.1")
                         .tracer_provider(pipelines.ours.tracer_provider())
                         .meter_provider(meter)
                         .capture_content(capture)

@@ -34,6 +34,7 @@ pub fn client(mw: MistralTracing) -> ClientWithMiddleware {
 pub fn traced_client(recorder: &Recorder, capture: bool) -> ClientWithMiddleware {
     client(
         MistralTracing::builder()
+            .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
             .meter_provider(&recorder.meter_provider)
             .capture_content(capture)

@@ -101,7 +101,9 @@ pub async fn run(opts: ReplayOptions) -> Result<ReplayReport, ReplayError> {
     let recorder = Recorder::default();
     let pipeline = Pipeline::new(&recorder)?;
     let provider = pipeline.provider();
+    // the mock stands in for Mistral: its address is a Mistral base URL
     let mut tracing = mistral_otel::MistralTracing::builder()
+        .host(&server.addr().to_string())
         .tracer_provider(provider)
         .capture_content(opts.capture_content);
     tracing = match pipeline.meter_provider() {

@@ -1,61 +1,36 @@
 //! Rebuilding a streamed response from its events, as the non-streaming call would have
-//! returned it (used by tests and content capture).
+//! returned it (used by tests and tools; built on [`StreamFold`]).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::entry::{
-    AgentHandoff, Chunk, Content, Entry, FunctionCall, MessageOutput, ToolExecution,
-};
-use crate::event::{DeltaContent, StreamEvent};
+use crate::entry::{Chunk, Content, Entry};
+use crate::event::StreamEvent;
+use crate::fold::{Output, StreamFold, Terminal, TreeEvent};
 use crate::response::Usage;
 
-/// The response so far, rebuilt from stream events. Entries keep the kind of the first
-/// event seen at their `output_index`; ids, names and models are taken from the first
-/// event that carries them; text and argument fragments are concatenated in order.
-#[derive(Debug, Clone, Default)]
+/// The response so far, rebuilt from stream events by the same [`StreamFold`] the
+/// middleware builds its span tree with (capturing everything): entries keep the kind of
+/// the first event seen at their `output_index`; ids, names and models come from the event
+/// that opened them; text and argument fragments are concatenated in order, per output,
+/// however the outputs interleave.
+#[derive(Debug, Clone)]
 pub struct StreamAggregate {
-    conversation_id: Option<String>,
-    outputs: BTreeMap<u32, Output>,
-    usage: Option<Usage>,
-    terminal: Option<Terminal>,
-    error: Option<(Option<String>, Option<String>)>,
+    fold: StreamFold<()>,
+    closed: BTreeMap<u32, Output<()>>,
     event_count: u64,
     event_type_counts: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Terminal {
-    Done,
-    Error,
-}
-
-#[derive(Debug, Clone)]
-enum Output {
-    Message {
-        entry: MessageOutput,
-        chunks: Vec<Chunk>,
-        /// `content_index` of the last chunk: text deltas join it only at the same index.
-        last_content_index: Option<u32>,
-    },
-    Tool {
-        entry: ToolExecution,
-        completed: bool,
-    },
-    Function(FunctionCall),
-    Handoff(AgentHandoff),
-}
-
-fn fill(slot: &mut Option<String>, value: &Option<String>) {
-    if slot.is_none() {
-        slot.clone_from(value);
-    }
-}
-
-fn fill_text(slot: &mut String, value: &Option<String>) {
-    if let (true, Some(value)) = (slot.is_empty(), value) {
-        slot.clone_from(value);
+impl Default for StreamAggregate {
+    fn default() -> Self {
+        StreamAggregate {
+            fold: StreamFold::new(Some(usize::MAX)),
+            closed: BTreeMap::new(),
+            event_count: 0,
+            event_type_counts: BTreeMap::new(),
+        }
     }
 }
 
@@ -75,198 +50,43 @@ impl StreamAggregate {
                 self.event_type_counts.insert(event_type.to_owned(), 1);
             }
         }
-        match event {
-            StreamEvent::ResponseStarted { conversation_id } => {
-                fill(&mut self.conversation_id, conversation_id);
+        let closed = &mut self.closed;
+        self.fold.apply(event.clone(), (), &mut |tree_event| {
+            if let TreeEvent::Closed(output) = tree_event {
+                closed.insert(output.index, *output);
             }
-            StreamEvent::MessageOutputDelta {
-                output_index,
-                content_index,
-                id,
-                model,
-                agent_id,
-                content,
-            } => {
-                let output = self
-                    .outputs
-                    .entry(*output_index)
-                    .or_insert_with(|| Output::Message {
-                        entry: MessageOutput {
-                            role: "assistant".to_owned(),
-                            ..MessageOutput::default()
-                        },
-                        chunks: Vec::new(),
-                        last_content_index: None,
-                    });
-                if let Output::Message {
-                    entry,
-                    chunks,
-                    last_content_index,
-                } = output
-                {
-                    fill(&mut entry.id, id);
-                    fill(&mut entry.model, model);
-                    fill(&mut entry.agent_id, agent_id);
-                    if let Some(content) = content {
-                        add_content(chunks, last_content_index, *content_index, content);
-                    }
-                }
-            }
-            StreamEvent::ToolExecutionStarted {
-                output_index,
-                id,
-                name,
-                arguments,
-                model,
-                agent_id,
-            } => {
-                if let Some((entry, _)) = self.tool(*output_index) {
-                    fill(&mut entry.id, id);
-                    fill_text(&mut entry.name, name);
-                    fill(&mut entry.model, model);
-                    fill(&mut entry.agent_id, agent_id);
-                    entry
-                        .arguments
-                        .push_str(arguments.as_deref().unwrap_or_default());
-                }
-            }
-            StreamEvent::ToolExecutionDelta {
-                output_index,
-                id,
-                name,
-                arguments,
-            } => {
-                if let Some((entry, _)) = self.tool(*output_index) {
-                    fill(&mut entry.id, id);
-                    fill_text(&mut entry.name, name);
-                    entry
-                        .arguments
-                        .push_str(arguments.as_deref().unwrap_or_default());
-                }
-            }
-            StreamEvent::ToolExecutionDone {
-                output_index,
-                id,
-                name,
-                info,
-            } => {
-                if let Some((entry, completed)) = self.tool(*output_index) {
-                    fill(&mut entry.id, id);
-                    fill_text(&mut entry.name, name);
-                    if info.is_some() {
-                        entry.info.clone_from(info);
-                    }
-                    *completed = true;
-                }
-            }
-            StreamEvent::FunctionCallDelta {
-                output_index,
-                id,
-                name,
-                tool_call_id,
-                arguments,
-                model,
-                agent_id,
-                confirmation_status,
-            } => {
-                let output = self
-                    .outputs
-                    .entry(*output_index)
-                    .or_insert_with(|| Output::Function(FunctionCall::default()));
-                if let Output::Function(entry) = output {
-                    fill(&mut entry.id, id);
-                    fill_text(&mut entry.name, name);
-                    fill_text(&mut entry.tool_call_id, tool_call_id);
-                    fill(&mut entry.model, model);
-                    fill(&mut entry.agent_id, agent_id);
-                    // the latest status is the one that holds
-                    if confirmation_status.is_some() {
-                        entry.confirmation_status.clone_from(confirmation_status);
-                    }
-                    entry
-                        .arguments
-                        .push_str(arguments.as_deref().unwrap_or_default());
-                }
-            }
-            StreamEvent::HandoffStarted {
-                output_index,
-                id,
-                previous_agent_id,
-                previous_agent_name,
-            } => {
-                if let Some(entry) = self.handoff(*output_index) {
-                    fill(&mut entry.id, id);
-                    fill(&mut entry.previous_agent_id, previous_agent_id);
-                    fill(&mut entry.previous_agent_name, previous_agent_name);
-                }
-            }
-            StreamEvent::HandoffDone {
-                output_index,
-                id,
-                next_agent_id,
-                next_agent_name,
-            } => {
-                if let Some(entry) = self.handoff(*output_index) {
-                    fill(&mut entry.id, id);
-                    fill(&mut entry.next_agent_id, next_agent_id);
-                    fill(&mut entry.next_agent_name, next_agent_name);
-                }
-            }
-            StreamEvent::ResponseDone { usage } => {
-                self.usage = Some(usage.clone());
-                self.terminal.get_or_insert(Terminal::Done);
-            }
-            StreamEvent::ResponseError { message, code } => {
-                if self.error.is_none() {
-                    self.error = Some((message.clone(), code.clone()));
-                }
-                self.terminal.get_or_insert(Terminal::Error);
-            }
-            StreamEvent::Unknown { .. } => {}
-        }
+        });
     }
 
-    fn tool(&mut self, output_index: u32) -> Option<(&mut ToolExecution, &mut bool)> {
-        let output = self
-            .outputs
-            .entry(output_index)
-            .or_insert_with(|| Output::Tool {
-                entry: ToolExecution::default(),
-                completed: false,
-            });
-        match output {
-            Output::Tool { entry, completed } => Some((entry, completed)),
-            _ => None,
+    /// Every output so far, closed or still open, by `output_index`.
+    fn all_outputs(&self) -> BTreeMap<u32, &Output<()>> {
+        let mut all: BTreeMap<u32, &Output<()>> =
+            self.closed.iter().map(|(i, o)| (*i, o)).collect();
+        for open in self.fold.open_outputs() {
+            all.insert(open.index, open);
         }
-    }
-
-    fn handoff(&mut self, output_index: u32) -> Option<&mut AgentHandoff> {
-        let output = self
-            .outputs
-            .entry(output_index)
-            .or_insert_with(|| Output::Handoff(AgentHandoff::default()));
-        match output {
-            Output::Handoff(entry) => Some(entry),
-            _ => None,
-        }
+        all
     }
 
     /// The conversation id from `conversation.response.started`.
     pub fn conversation_id(&self) -> Option<&str> {
-        self.conversation_id.as_deref()
+        self.fold.conversation_id()
     }
 
     /// Usage from `conversation.response.done`.
     pub fn usage(&self) -> Option<&Usage> {
-        self.usage.as_ref()
+        match self.fold.terminal() {
+            Some(Terminal::Done(usage)) => Some(usage),
+            _ => None,
+        }
     }
 
     /// `"done"`, `"error"`, or `"truncated"` when neither a done nor an error event was
     /// applied.
     pub fn terminal(&self) -> &'static str {
-        match self.terminal {
-            Some(Terminal::Done) => "done",
-            Some(Terminal::Error) => "error",
+        match self.fold.terminal() {
+            Some(Terminal::Done(_)) => "done",
+            Some(Terminal::Error { .. }) => "error",
             None => "truncated",
         }
     }
@@ -279,17 +99,9 @@ impl StreamAggregate {
     /// The outputs rebuilt as entries, in `output_index` order (message content as a
     /// chunk list).
     pub fn outputs(&self) -> Vec<Entry> {
-        self.outputs
-            .values()
-            .map(|output| match output {
-                Output::Message { entry, chunks, .. } => Entry::MessageOutput(MessageOutput {
-                    content: Content::Chunks(chunks.clone()),
-                    ..entry.clone()
-                }),
-                Output::Tool { entry, .. } => Entry::ToolExecution(entry.clone()),
-                Output::Function(entry) => Entry::FunctionCall(entry.clone()),
-                Output::Handoff(entry) => Entry::AgentHandoff(entry.clone()),
-            })
+        self.all_outputs()
+            .into_values()
+            .map(|o| o.entry.clone())
             .collect()
     }
 
@@ -303,25 +115,21 @@ impl StreamAggregate {
     /// `terminal`, `error` (`{message, code}`, an integer-looking code as a number),
     /// `event_count` and `event_type_counts`.
     pub fn to_expected_json(&self) -> Value {
-        let outputs: Vec<Value> = self
-            .outputs
-            .iter()
-            .map(|(index, output)| output_json(*index, output))
-            .collect();
-        let error = match &self.error {
-            Some((message, code)) => json!({
+        let outputs: Vec<Value> = self.all_outputs().into_values().map(output_json).collect();
+        let error = match self.fold.terminal() {
+            Some(Terminal::Error { message, code }) => json!({
                 "message": message,
                 "code": code.as_deref().map(|c| match c.parse::<i64>() {
                     Ok(n) => Value::from(n),
                     Err(_) => Value::from(c),
                 }),
             }),
-            None => Value::Null,
+            _ => Value::Null,
         };
         json!({
-            "conversation_id": self.conversation_id,
+            "conversation_id": self.conversation_id(),
             "outputs": outputs,
-            "usage": self.usage.as_ref().map(usage_json),
+            "usage": self.usage().map(usage_json),
             "terminal": self.terminal(),
             "error": error,
             "event_count": self.event_count,
@@ -330,60 +138,26 @@ impl StreamAggregate {
     }
 }
 
-fn add_content(
-    chunks: &mut Vec<Chunk>,
-    last_content_index: &mut Option<u32>,
-    content_index: u32,
-    content: &DeltaContent,
-) {
-    let text = match content {
-        DeltaContent::Text(text) | DeltaContent::Chunk(Chunk::Text { text }) => text,
-        DeltaContent::Chunk(chunk) => {
-            chunks.push(chunk.clone());
-            *last_content_index = Some(content_index);
-            return;
-        }
-    };
-    if *last_content_index == Some(content_index)
-        && let Some(Chunk::Text { text: joined }) = chunks.last_mut()
-    {
-        joined.push_str(text);
-        return;
-    }
-    chunks.push(Chunk::Text { text: text.clone() });
-    *last_content_index = Some(content_index);
-}
-
 fn insert_present(obj: &mut Map<String, Value>, key: &str, value: &Option<String>) {
     if let Some(value) = value {
         obj.insert(key.to_owned(), Value::String(value.clone()));
     }
 }
 
-fn output_json(index: u32, output: &Output) -> Value {
+fn output_json(output: &Output<()>) -> Value {
     let mut obj = Map::new();
-    obj.insert("output_index".into(), Value::from(index));
-    match output {
-        Output::Message { entry, chunks, .. } => {
-            obj.insert("type".into(), json!("message.output"));
-            obj.insert("id".into(), json!(entry.id));
-            insert_present(&mut obj, "model", &entry.model);
-            insert_present(&mut obj, "agent_id", &entry.agent_id);
-            obj.insert(
-                "content".into(),
-                Value::Array(chunks.iter().map(Chunk::to_json).collect()),
-            );
-        }
-        Output::Tool { entry, completed } => {
+    obj.insert("output_index".into(), Value::from(output.index));
+    match &output.entry {
+        Entry::ToolExecution(entry) => {
             obj.insert("type".into(), json!("tool.execution"));
             obj.insert("id".into(), json!(entry.id));
             obj.insert("name".into(), json!(entry.name));
             insert_present(&mut obj, "agent_id", &entry.agent_id);
             obj.insert("arguments".into(), json!(entry.arguments));
             obj.insert("info".into(), entry.info.clone().unwrap_or(Value::Null));
-            obj.insert("completed".into(), json!(completed));
+            obj.insert("completed".into(), json!(output.complete));
         }
-        Output::Function(entry) => {
+        Entry::FunctionCall(entry) => {
             obj.insert("type".into(), json!("function.call"));
             obj.insert("id".into(), json!(entry.id));
             obj.insert("name".into(), json!(entry.name));
@@ -392,7 +166,7 @@ fn output_json(index: u32, output: &Output) -> Value {
             insert_present(&mut obj, "confirmation_status", &entry.confirmation_status);
             obj.insert("arguments".into(), json!(entry.arguments));
         }
-        Output::Handoff(entry) => {
+        Entry::AgentHandoff(entry) => {
             obj.insert("type".into(), json!("agent.handoff"));
             obj.insert("id".into(), json!(entry.id));
             obj.insert("previous_agent_id".into(), json!(entry.previous_agent_id));
@@ -403,6 +177,18 @@ fn output_json(index: u32, output: &Output) -> Value {
             obj.insert("next_agent_id".into(), json!(entry.next_agent_id));
             obj.insert("next_agent_name".into(), json!(entry.next_agent_name));
         }
+        Entry::MessageOutput(entry) => {
+            obj.insert("type".into(), json!("message.output"));
+            obj.insert("id".into(), json!(entry.id));
+            insert_present(&mut obj, "model", &entry.model);
+            insert_present(&mut obj, "agent_id", &entry.agent_id);
+            let chunks = match &entry.content {
+                Content::Chunks(chunks) => chunks.iter().map(Chunk::to_json).collect(),
+                Content::Text(text) => vec![json!({"type": "text", "text": text})],
+            };
+            obj.insert("content".into(), Value::Array(chunks));
+        }
+        _ => {}
     }
     Value::Object(obj)
 }

@@ -49,7 +49,8 @@
 //! ([`parse_turn_request`], [`parse_agent_request`]), entries and chunks ([`parse_entry`]),
 //! responses ([`parse_conversation_response`], [`parse_result_facts`]), error envelopes
 //! ([`parse_error_body`]), the SSE push parser ([`SseParser`]), stream events
-//! ([`decode_stream_event`], [`peek_output_index`]), stream aggregation ([`StreamAggregate`]) and timestamps
+//! ([`decode_stream_event`], [`peek_output_index`]), the stream fold ([`StreamFold`]: events in,
+//! span-tree events out) and the aggregate built on it ([`StreamAggregate`]), and timestamps
 //! ([`parse_timestamp`]).
 
 #![deny(missing_docs)]
@@ -58,6 +59,7 @@ mod aggregate;
 mod entry;
 mod error;
 mod event;
+mod fold;
 mod lenient;
 mod peek;
 mod pruned;
@@ -76,6 +78,7 @@ pub use entry::{
 };
 pub use error::{ApiError, parse_error_body};
 pub use event::{DeltaContent, StreamEvent, decode_stream_event};
+pub use fold::{MAX_OPEN_OUTPUTS, Output, OutputKind, StreamFold, Terminal, TreeEvent};
 pub use peek::peek_output_index;
 pub use request::{
     AgentRequest, AgentVersion, CompletionArgs, FunctionDefinition, Inputs, ToolDefinition,

@@ -117,7 +117,7 @@ fn error_codes_render_as_numbers_when_numeric_and_strings_otherwise() {
 }
 
 #[test]
-fn the_first_terminal_event_decides_the_outcome() {
+fn the_first_terminal_event_ends_the_stream_and_later_events_are_only_counted() {
     let mut agg = StreamAggregate::new();
     agg.apply(&StreamEvent::ResponseError {
         message: Some("m".into()),
@@ -130,12 +130,13 @@ fn the_first_terminal_event_decides_the_outcome() {
         },
     });
     assert_eq!(agg.terminal(), "error");
-    assert_eq!(agg.usage().unwrap().total_tokens, 5);
-    let json = agg.to_expected_json();
-    assert_eq!(
-        json["usage"],
-        json!({"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 5})
+    assert!(
+        agg.usage().is_none(),
+        "a done after the error is not applied"
     );
+    let json = agg.to_expected_json();
+    assert_eq!(json["usage"], serde_json::Value::Null);
+    assert_eq!(json["event_count"], 2);
 }
 
 #[test]

@@ -50,6 +50,7 @@ pub mod capture;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hosts;
 mod links;
 mod mapping;
 mod metrics;
@@ -73,6 +74,7 @@ pub use metrics::{DURATION_BUCKETS, TOKEN_BUCKETS};
 pub use tool::FunctionExecution;
 
 use capture::ContentPolicy;
+use hosts::Targets;
 use links::TurnLinks;
 use metrics::Instruments;
 
@@ -126,6 +128,7 @@ pub(crate) struct Config {
     pub(crate) max_body_bytes: usize,
     pub(crate) max_event_bytes: usize,
     pub(crate) links: Option<Arc<TurnLinks>>,
+    pub(crate) targets: Targets,
 }
 
 impl Config {
@@ -210,6 +213,7 @@ pub struct MistralTracingBuilder {
     max_body_bytes: usize,
     max_event_bytes: usize,
     turn_links: usize,
+    targets: Targets,
 }
 
 impl std::fmt::Debug for MistralTracingBuilder {
@@ -233,6 +237,7 @@ impl Default for MistralTracingBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
             turn_links: DEFAULT_TURN_LINKS,
+            targets: Targets::default(),
         }
     }
 }
@@ -317,6 +322,40 @@ impl MistralTracingBuilder {
         self
     }
 
+    /// Also trace requests to `host` (`"gateway.internal"`, or `"host:port"` to pin the
+    /// port): a gateway or a self-hosted deployment that serves Mistral's API at the root
+    /// path. Mistral's own hosts ([`hosts::DEFAULT_MISTRAL_HOSTS`]) are always traced;
+    /// requests to any other host pass through untouched (no span, no parsing, no header).
+    ///
+    /// ```
+    /// let tracing = mistral_otel::MistralTracing::builder()
+    ///     .host("mistral-gateway.internal")
+    ///     .build();
+    /// # let _ = tracing;
+    /// ```
+    pub fn host(mut self, host: &str) -> Self {
+        self.targets.add_host(host);
+        self
+    }
+
+    /// Also trace requests under `base`: its scheme, host and port must match and the path
+    /// must start with its path, which is removed before the endpoint is recognised (a
+    /// gateway that serves the API under a prefix, a cloud deployment).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tracing = mistral_otel::MistralTracing::builder()
+    ///     .base_url("https://llm-gateway.example.com/mistral".parse()?)
+    ///     .build();
+    /// // traced: https://llm-gateway.example.com/mistral/v1/chat/completions
+    /// # let _ = tracing; Ok(())
+    /// # }
+    /// ```
+    pub fn base_url(mut self, base: reqwest::Url) -> Self {
+        self.targets.add_base_url(&base);
+        self
+    }
+
     /// Build the middleware.
     pub fn build(self) -> MistralTracing {
         let capture_content = self.capture_content.unwrap_or_else(|| {
@@ -336,6 +375,7 @@ impl MistralTracingBuilder {
                 max_body_bytes: self.max_body_bytes,
                 max_event_bytes: self.max_event_bytes,
                 links: (self.turn_links > 0).then(|| Arc::new(TurnLinks::new(self.turn_links))),
+                targets: self.targets,
             }),
         }
     }

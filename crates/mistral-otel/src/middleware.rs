@@ -40,7 +40,12 @@ impl Middleware for MistralTracing {
         }
         // the route borrows from this copy of the URL while the request moves on
         let url = req.url().clone();
-        let Some(route) = match_route(req.method().as_str(), url.path()) else {
+        let Some(route) = self
+            .config
+            .targets
+            .api_path(&url)
+            .and_then(|path| match_route(req.method().as_str(), path))
+        else {
             return next.run(req, ext).await;
         };
         if route.operation.is_turn() {

@@ -135,6 +135,8 @@ pub const MISTRAL_STREAM_EVENT_COUNT: &str = "mistral_ai.stream.event_count";
 pub const MISTRAL_STREAM_UNKNOWN_EVENT_COUNT: &str = "mistral_ai.stream.unknown_event_count";
 /// `mistral_ai.stream.overflow`: an SSE line or event exceeded the cap; collection stopped.
 pub const MISTRAL_STREAM_OVERFLOW: &str = "mistral_ai.stream.overflow";
+/// `mistral_ai.stream.outputs_dropped`: outputs not tracked because too many were open at once.
+pub const MISTRAL_STREAM_OUTPUTS_DROPPED: &str = "mistral_ai.stream.outputs_dropped";
 /// `mistral_ai.response.body_over_cap`: the body exceeded the parse cap; outputs not mapped.
 pub const MISTRAL_BODY_OVER_CAP: &str = "mistral_ai.response.body_over_cap";
 /// `mistral_ai.response.parse_error`: the body could not be parsed; outputs not mapped.

@@ -1,5 +1,5 @@
 //! The body tap: wraps a response body so an observer sees every data frame, the end,
-//! an error or an early drop, while the caller gets the same frames, at once.
+//! an error or an early drop, while the caller gets the same frames.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -25,15 +25,17 @@ pub(crate) trait Observer: Send + Sync + 'static {
 pin_project! {
     /// A body that reports to an observer and otherwise is its inner body.
     ///
-    /// A frame goes to the caller first and to the observer afterwards: at the next poll
-    /// that finds the network idle (`Pending`), before the next frame, at the end, or at
-    /// drop, with the time it arrived. The caller never waits for the parsing of the
-    /// frame it is given, and every timing still uses the arrival time.
+    /// The arrival instant of a frame is taken as soon as the inner body yields it; the
+    /// observer sees the frame then, before it is returned to the caller, so that the frame
+    /// that ends a call (a stream's terminal event, a body's last byte) has ended its spans
+    /// by the time the caller holds it, even if the caller never polls again. The observer's
+    /// work per frame is the cost of reading it (tens of nanoseconds per server-sent event
+    /// with capture off, see the benchmarks); bytes, frame boundaries and errors are the
+    /// inner body's.
     pub(crate) struct TapBody<O: Observer> {
         #[pin]
         inner: reqwest::Body,
         observer: O,
-        pending: Option<(Bytes, Instant)>,
         done: bool,
     }
 
@@ -42,9 +44,6 @@ pin_project! {
             let this = this.project();
             if !*this.done {
                 *this.done = true;
-                if let Some((data, at)) = this.pending.take() {
-                    this.observer.on_data(&data, at);
-                }
                 this.observer.on_drop();
             }
         }
@@ -56,7 +55,6 @@ impl<O: Observer> TapBody<O> {
         Self {
             inner,
             observer,
-            pending: None,
             done: false,
         }
     }
@@ -70,19 +68,21 @@ impl<O: Observer> Body for TapBody<O> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        let polled = this.inner.poll_frame(cx);
+        let mut this = self.project();
+        let polled = this.inner.as_mut().poll_frame(cx);
         if *this.done {
             return polled;
-        }
-        // the previous frame is observed now: the caller already has it
-        if let Some((data, at)) = this.pending.take() {
-            this.observer.on_data(&data, at);
         }
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
-                    *this.pending = Some((data.clone(), Instant::now()));
+                    this.observer.on_data(data, Instant::now());
+                }
+                // a body that knows it is complete (content length reached) ends now, not
+                // at a poll the caller may never make
+                if this.inner.is_end_stream() {
+                    *this.done = true;
+                    this.observer.on_end();
                 }
             }
             Poll::Ready(Some(Err(err))) => {

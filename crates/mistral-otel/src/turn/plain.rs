@@ -77,11 +77,21 @@ impl PlainBody {
         }
     }
 
-    fn finish(&mut self, end: SystemTime) {
+    /// Map what was read and end the span. `complete`: the whole body was read; an
+    /// incomplete body is never parsed (an error status still makes the span an error,
+    /// with the status code as `error.type`).
+    fn finish(&mut self, end: SystemTime, complete: bool) {
         if self.turn.is_ended() {
             return;
         }
-        let body = self.body();
+        let body = if complete {
+            self.body()
+        } else {
+            self.frames = Vec::new();
+            self.turn
+                .set_attribute(KeyValue::new(sc::MISTRAL_BODY_INCOMPLETE, true));
+            None
+        };
         if self.over_cap {
             self.turn
                 .set_attribute(KeyValue::new(sc::MISTRAL_BODY_OVER_CAP, true));
@@ -298,22 +308,25 @@ impl Timeline {
 impl Observer for PlainBody {
     fn on_data(&mut self, data: &Bytes, _arrived: std::time::Instant) {
         self.seen += data.len() as u64;
-        if self.over_cap {
-            return;
+        if !self.over_cap {
+            if self.held + data.len() > self.cap {
+                self.over_cap = true;
+                self.frames = Vec::new();
+                self.held = 0;
+            } else {
+                self.held += data.len();
+                self.frames.push(data.clone());
+            }
         }
-        if self.held + data.len() > self.cap {
-            self.over_cap = true;
-            self.frames = Vec::new();
-            self.held = 0;
-        } else {
-            self.held += data.len();
-            self.frames.push(data.clone());
+        // the last byte of a body with a known length: the caller has it all now
+        if self.expected == Some(self.seen) {
+            self.on_end();
         }
     }
 
     fn on_end(&mut self) {
         let end = self.turn.now();
-        self.finish(end);
+        self.finish(end, true);
     }
 
     fn on_error(&mut self, err: &(dyn std::error::Error + 'static)) {
@@ -337,17 +350,7 @@ impl Observer for PlainBody {
     }
 
     fn on_drop(&mut self) {
-        if self.turn.is_ended() {
-            return;
-        }
-        // a reader that stops exactly at the content length has read everything
-        if self.expected == Some(self.seen) {
-            self.on_end();
-            return;
-        }
-        self.turn
-            .set_attribute(KeyValue::new(sc::MISTRAL_BODY_INCOMPLETE, true));
         let end = self.turn.now();
-        self.turn.end(end);
+        self.finish(end, false);
     }
 }

@@ -1,21 +1,25 @@
 //! Streaming turns: the span tree built live from SSE events as the bytes pass.
 //!
-//! Each frame is handed to the push parser and each complete event drives the tree:
-//! `chat` spans per `output_index`, `execute_tool` spans from `tool.execution.started`
-//! to `.done`, function calls as events, handoffs as nested `invoke_agent` spans.
-//! Time to first chunk is taken at the first output-bearing event (not
-//! `conversation.response.started`), measured from just before the request was sent.
+//! Each frame is handed to the push parser when it arrives, before the caller gets it;
+//! each complete event goes through the wire crate's [`StreamFold`], and the tree events
+//! it answers with become spans: a `chat` span per message output, an `execute_tool` span
+//! per tool execution, function calls as events, handoffs as nested `invoke_agent` spans.
+//! Outputs are told apart by `output_index`, so parallel outputs whose deltas interleave
+//! keep their own spans. Time to first chunk is taken at the first output-bearing event
+//! (not `conversation.response.started`), measured from just before the request was sent.
+//! The frame that carries the terminal event ends the turn and its children before the
+//! caller sees it.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use bytes::Bytes;
 use mistral_otel_wire::{
-    Chunk, Content, DeltaContent, Entry, FunctionCall, MessageOutput, SseParser, StreamEvent,
-    ToolExecution, decode_stream_event, peek_output_index,
+    Entry, OutputKind, SseParser, StreamFold, Terminal, TreeEvent, decode_stream_event,
+    peek_output_index,
 };
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
-use serde_json::Value;
 
 use super::Turn;
 use crate::capture::{ContentField, json_or_string};
@@ -49,136 +53,103 @@ impl Outcome {
     }
 }
 
-/// One output being streamed.
-struct OpenOutput {
-    index: u32,
-    /// The span's context (`None` for function calls, which are events).
-    cx: Option<Context>,
-    first: Instant,
-    last: Instant,
-    kind: OutputKind,
-}
-
-enum OutputKind {
-    Chat {
-        id: Option<String>,
-        model: Option<String>,
-        agent_id: Option<String>,
-        /// (content_index, part) when capturing
-        parts: Vec<(u32, Part)>,
-    },
-    Tool {
-        id: Option<String>,
-        name: String,
-        arguments: String,
-        info: Option<Value>,
-    },
-    Function {
-        id: Option<String>,
-        tool_call_id: String,
-        name: String,
-        arguments: String,
-        confirmation: Option<String>,
-        agent_id: Option<String>,
-        model: Option<String>,
-    },
-}
-
-enum Part {
-    Text(String),
-    Chunk(Chunk),
-}
-
-/// The streaming turn: parser + live span tree.
+/// The streaming turn: parser, fold and the spans of the outputs it opened.
 pub(crate) struct StreamBody {
-    turn: Turn,
     parser: SseParser,
-    state: TreeState,
+    state: State,
 }
 
-struct TreeState {
+/// Everything but the parser, so that the parser's callback can borrow it.
+struct State {
+    turn: Turn,
+    fold: StreamFold<Instant>,
+    tree: Tree,
+}
+
+/// What the recorder keeps besides the fold.
+struct Tree {
     capture: bool,
-    max_capture_bytes: usize,
-    captured_bytes: usize,
     event_count: u64,
     unknown_count: u64,
-    first_chunk: Option<Instant>,
-    last_chunk: Option<Instant>,
-    last_event: Option<Instant>,
-    conversation_id: Option<String>,
-    response_model: Option<String>,
-    open: Vec<OpenOutput>,
-    handoff: Option<(Context, Instant)>,
-    /// finished outputs kept for `gen_ai.output.messages` (capture only)
-    finished: Vec<Entry>,
-    last_kind_function: bool,
-    terminal: Option<Outcome>,
     overflow: bool,
-    pending_error: Option<ErrorFacts>,
-    usage: Option<mistral_otel_wire::Usage>,
+    /// Spans of the open message and tool outputs, by `output_index`.
+    spans: BTreeMap<u32, Context>,
+    /// The open handoff's `output_index` and span.
+    handoff: Option<(u32, Context)>,
+    conversation_id: Option<String>,
+    /// Closed outputs kept for `gen_ai.output.messages` (capture only), by `output_index`.
+    finished: BTreeMap<u32, Entry>,
+    /// The last frame that carried output, for the per-chunk histogram.
+    last_output_frame: Option<Instant>,
     metrics: Option<TurnMetrics>,
 }
 
 impl StreamBody {
     pub(crate) fn new(turn: Turn, max_event_bytes: usize, metrics: Option<TurnMetrics>) -> Self {
-        let capture = turn.content.is_some();
-        let max_capture_bytes = turn
+        let budget = turn
             .content
             .as_ref()
-            .map_or(0, |c| c.max_attribute_bytes.saturating_mul(4));
+            .map(|c| c.max_attribute_bytes.saturating_mul(4));
         Self {
-            turn,
             parser: SseParser::with_max_event_bytes(max_event_bytes),
-            state: TreeState {
-                capture,
-                max_capture_bytes,
-                captured_bytes: 0,
-                event_count: 0,
-                unknown_count: 0,
-                first_chunk: None,
-                last_chunk: None,
-                last_event: None,
-                conversation_id: None,
-                response_model: None,
-                open: Vec::new(),
-                handoff: None,
-                finished: Vec::new(),
-                last_kind_function: false,
-                terminal: None,
-                overflow: false,
-                pending_error: None,
-                usage: None,
-                metrics,
+            state: State {
+                fold: StreamFold::new(budget),
+                tree: Tree {
+                    capture: turn.content.is_some(),
+                    event_count: 0,
+                    unknown_count: 0,
+                    overflow: false,
+                    spans: BTreeMap::new(),
+                    handoff: None,
+                    conversation_id: None,
+                    finished: BTreeMap::new(),
+                    last_output_frame: None,
+                    metrics,
+                },
+                turn,
             },
         }
     }
+}
 
+impl State {
     fn finish(&mut self, outcome: Outcome, at: Instant, error: Option<ErrorFacts>) {
         if self.turn.is_ended() {
             return;
         }
-        let turn = &mut self.turn;
-        let state = &mut self.state;
-        state.close_all(turn, at, outcome);
+        let Self {
+            turn, fold, tree, ..
+        } = self;
+        fold.finish(at, outcome == Outcome::Completed, &mut |e| {
+            tree.on_tree_event(turn, e)
+        });
+        turn.content_truncated |= fold.content_truncated();
         let mut attrs = vec![
             KeyValue::new(sc::MISTRAL_STREAM_OUTCOME, outcome.as_str()),
-            kv_u64(sc::MISTRAL_STREAM_EVENT_COUNT, state.event_count),
+            kv_u64(sc::MISTRAL_STREAM_EVENT_COUNT, tree.event_count),
         ];
-        if state.unknown_count > 0 {
+        if tree.unknown_count > 0 {
             attrs.push(kv_u64(
                 sc::MISTRAL_STREAM_UNKNOWN_EVENT_COUNT,
-                state.unknown_count,
+                tree.unknown_count,
             ));
         }
-        if state.overflow {
+        if tree.overflow {
             attrs.push(KeyValue::new(sc::MISTRAL_STREAM_OVERFLOW, true));
         }
-        if let Some(model) = &state.response_model {
+        if fold.outputs_dropped() > 0 {
+            attrs.push(kv_u64(
+                sc::MISTRAL_STREAM_OUTPUTS_DROPPED,
+                fold.outputs_dropped(),
+            ));
+        }
+        let response_model = fold.response_model().map(str::to_owned);
+        if let Some(model) = &response_model {
             attrs.push(KeyValue::new(sc::GEN_AI_RESPONSE_MODEL, model.clone()));
         }
         let finish = match outcome {
             Outcome::Completed => {
-                if state.last_kind_function {
+                if fold.last_output_kind() == Some(OutputKind::Function) {
                     "tool_call"
                 } else {
                     "stop"
@@ -197,7 +168,7 @@ impl StreamBody {
             let reason = if finish.is_empty() { "stop" } else { finish };
             let rendered = policy.render(
                 ContentField::OutputMessages,
-                messages::output_messages(&state.finished, reason),
+                messages::output_messages(tree.finished.values(), reason),
             );
             turn.content_truncated |= rendered.truncated;
             attrs.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
@@ -206,309 +177,82 @@ impl StreamBody {
                     policy,
                     sc::braintrust::OUTPUT_JSON,
                     ContentField::BraintrustOutput,
-                    crate::mapping::braintrust::output_json(&state.finished, reason),
+                    crate::mapping::braintrust::output_json(tree.finished.values(), reason),
                 );
                 turn.content_truncated |= t;
                 attrs.push(kv);
             }
         }
+        let usage = match fold.terminal() {
+            Some(Terminal::Done(usage)) => Some(usage),
+            _ => None,
+        };
         if turn.braintrust {
-            let ttft = state.first_chunk.map(|t| turn.elapsed_at(t));
-            attrs.push(crate::mapping::braintrust::metrics(
-                state.usage.as_ref(),
-                ttft,
-            ));
+            let ttft = fold.first_output().map(|t| turn.elapsed_at(t));
+            attrs.push(crate::mapping::braintrust::metrics(usage, ttft));
         }
         turn.set_attributes(attrs);
         let error_type = error.as_ref().map(|e| e.error_type.clone());
         if let Some(facts) = &error {
             turn.fail(facts);
         }
-        if let Some(metrics) = &mut state.metrics {
-            metrics.response_model = state.response_model.clone();
+        if let Some(metrics) = &mut tree.metrics {
+            metrics.response_model = response_model;
+            metrics.usage = usage.cloned();
             metrics.record(turn.elapsed_at(at), error_type.as_deref());
         }
         let end = turn.time_at(at);
         turn.end(end);
     }
-}
 
-impl TreeState {
-    fn on_event(&mut self, turn: &mut Turn, name: &str, data: &[u8], at: Instant) {
-        if self.terminal.is_some() {
+    /// One dispatched SSE event.
+    fn on_event(&mut self, name: &str, data: &[u8], at: Instant) {
+        if self.fold.terminal().is_some() {
             return;
         }
-        self.event_count += 1;
-        self.last_event = Some(at);
-        if !self.capture && self.continues_open_output(turn, name, data, at) {
+        self.tree.event_count += 1;
+        // the hot path with capture off: a delta of an output that is already open only
+        // moves its last-event time, so its JSON is not parsed beyond `output_index`
+        // (function.call.delta is decoded: a later delta may carry the confirmation status)
+        if !self.tree.capture
+            && matches!(name, "message.output.delta" | "tool.execution.delta")
+            && let (Some(kind), Some(index)) = (OutputKind::of_event(name), peek_output_index(data))
+            && self.fold.continue_output(kind, index, at)
+        {
             return;
         }
         // content that fails to decode must not cost the tree: retry without it
-        let decoded = decode_stream_event(name, data, self.capture).or_else(|e| {
-            if self.capture {
+        let capture = self.tree.capture;
+        let decoded = decode_stream_event(name, data, capture).or_else(|e| {
+            if capture {
                 decode_stream_event(name, data, false)
             } else {
                 Err(e)
             }
         });
         let event = match decoded {
-            Ok(event) => event,
-            Err(_) => {
-                self.unknown_count += 1;
+            Ok(mistral_otel_wire::StreamEvent::Unknown { .. }) | Err(_) => {
+                self.tree.unknown_count += 1;
                 return;
             }
+            Ok(event) => event,
         };
-        if event_bears_output(&event) {
-            self.output_arrived(turn, at);
-        }
-        match event {
-            StreamEvent::ResponseStarted { conversation_id } => {
-                if let Some(id) = conversation_id {
-                    turn.set_conversation_id(&id);
-                    self.conversation_id = Some(id);
-                }
-            }
-            StreamEvent::MessageOutputDelta {
-                output_index,
-                content_index,
-                id,
-                model,
-                agent_id,
-                content,
-            } => {
-                self.close_before(turn, output_index);
-                if self.response_model.is_none() {
-                    self.response_model = model.clone();
-                }
-                let pos = match self.position(output_index) {
-                    Some(p) => p,
-                    None => {
-                        let parent = self.owner(turn);
-                        let attrs = chat_attributes(
-                            id.as_deref(),
-                            model.as_deref(),
-                            agent_id.as_deref(),
-                            self.conversation_id.as_deref(),
-                        );
-                        let cx = turn.child(
-                            &parent,
-                            chat_name(model.as_deref()),
-                            attrs,
-                            turn.time_at(at),
-                            ChildKind::Chat,
-                        );
-                        self.open.push(OpenOutput {
-                            index: output_index,
-                            cx: Some(cx),
-                            first: at,
-                            last: at,
-                            kind: OutputKind::Chat {
-                                id,
-                                model,
-                                agent_id,
-                                parts: Vec::new(),
-                            },
-                        });
-                        self.open.len() - 1
-                    }
-                };
-                let capture_room = self.capture && self.captured_bytes < self.max_capture_bytes;
-                if let Some(out) = self.open.get_mut(pos) {
-                    out.last = at;
-                    if let (OutputKind::Chat { parts, .. }, Some(content), true) =
-                        (&mut out.kind, content, capture_room)
-                    {
-                        self.captured_bytes += push_part(parts, content_index, content);
-                    } else if self.capture && !capture_room {
-                        turn.content_truncated = true;
-                    }
-                }
-                self.last_kind_function = false;
-            }
-            StreamEvent::ToolExecutionStarted {
-                output_index,
-                id,
-                name,
-                arguments,
-                ..
-            } => {
-                self.close_before(turn, output_index);
-                let name = name.unwrap_or_default();
-                let parent = self.owner(turn);
-                let cx = turn.child(
-                    &parent,
-                    format!("{} {name}", sc::op::EXECUTE_TOOL),
-                    tool_attributes(&name, id.as_deref()),
-                    turn.time_at(at),
-                    ChildKind::Tool,
-                );
-                let arguments = if self.capture {
-                    arguments.unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                self.open.push(OpenOutput {
-                    index: output_index,
-                    cx: Some(cx),
-                    first: at,
-                    last: at,
-                    kind: OutputKind::Tool {
-                        id,
-                        name,
-                        arguments,
-                        info: None,
-                    },
-                });
-                self.last_kind_function = false;
-            }
-            StreamEvent::ToolExecutionDelta {
-                output_index,
-                arguments,
-                ..
-            } => {
-                let room = self.captured_bytes < self.max_capture_bytes;
-                if let Some(out) = self.open.iter_mut().find(|o| o.index == output_index) {
-                    out.last = at;
-                    if let (OutputKind::Tool { arguments: acc, .. }, Some(delta), true) =
-                        (&mut out.kind, arguments, room)
-                    {
-                        acc.push_str(&delta);
-                        self.captured_bytes += delta.len();
-                    }
-                }
-            }
-            StreamEvent::ToolExecutionDone {
-                output_index, info, ..
-            } => {
-                if let Some(pos) = self.position(output_index) {
-                    let mut out = self.open.remove(pos);
-                    out.last = at;
-                    if let OutputKind::Tool { info: slot, .. } = &mut out.kind {
-                        *slot = info;
-                    }
-                    self.close(turn, out, false);
-                }
-            }
-            StreamEvent::FunctionCallDelta {
-                output_index,
-                id,
-                name,
-                tool_call_id,
-                arguments,
-                model,
-                agent_id,
-                confirmation_status,
-            } => {
-                self.close_before(turn, output_index);
-                let capture = self.capture && self.captured_bytes < self.max_capture_bytes;
-                match self.open.iter_mut().find(|o| o.index == output_index) {
-                    Some(out) => {
-                        out.last = at;
-                        if let OutputKind::Function {
-                            arguments: acc,
-                            confirmation,
-                            ..
-                        } = &mut out.kind
-                        {
-                            if let (Some(delta), true) = (arguments, capture) {
-                                acc.push_str(&delta);
-                                self.captured_bytes += delta.len();
-                            }
-                            if confirmation_status.is_some() {
-                                *confirmation = confirmation_status;
-                            }
-                        }
-                    }
-                    None => {
-                        let arguments = if capture {
-                            arguments.unwrap_or_default()
-                        } else {
-                            String::new()
-                        };
-                        self.open.push(OpenOutput {
-                            index: output_index,
-                            cx: None,
-                            first: at,
-                            last: at,
-                            kind: OutputKind::Function {
-                                id,
-                                tool_call_id: tool_call_id.unwrap_or_default(),
-                                name: name.unwrap_or_default(),
-                                arguments,
-                                confirmation: confirmation_status,
-                                agent_id,
-                                model,
-                            },
-                        });
-                    }
-                }
-                self.last_kind_function = true;
-            }
-            StreamEvent::HandoffStarted {
-                output_index,
-                previous_agent_id,
-                previous_agent_name,
-                ..
-            } => {
-                self.close_before(turn, output_index);
-                self.close_handoff(turn);
-                let cx = turn.child(
-                    &turn.cx.clone(),
-                    handoff_name(None),
-                    handoff_attributes(
-                        previous_agent_id.as_deref(),
-                        previous_agent_name.as_deref(),
-                        None,
-                        None,
-                    ),
-                    turn.time_at(at),
-                    ChildKind::Handoff,
-                );
-                self.handoff = Some((cx, at));
-                self.last_kind_function = false;
-            }
-            StreamEvent::HandoffDone {
-                next_agent_id,
-                next_agent_name,
-                ..
-            } => {
-                if let Some((cx, last)) = &mut self.handoff {
-                    *last = at;
-                    let span = cx.span();
-                    span.update_name(handoff_name(next_agent_name.as_deref()));
-                    span.set_attributes(handoff_attributes(
-                        None,
-                        None,
-                        next_agent_id.as_deref(),
-                        next_agent_name.as_deref(),
-                    ));
-                }
-            }
-            StreamEvent::ResponseDone { usage } => {
-                turn.set_attributes(usage_attributes(&usage));
-                if let Some(m) = &mut self.metrics {
-                    m.usage = Some(usage.clone());
-                }
-                self.usage = Some(usage);
-                self.terminal = Some(Outcome::Completed);
-            }
-            StreamEvent::ResponseError { message, code } => {
-                self.terminal = Some(Outcome::Error);
-                self.pending_error = Some(ErrorFacts {
-                    error_type: code.clone().unwrap_or_else(|| "stream_error".to_owned()),
-                    code,
-                    message: message.unwrap_or_else(|| "conversation.response.error".to_owned()),
-                });
-            }
-            StreamEvent::Unknown { .. } => self.unknown_count += 1,
-        }
+        let Self {
+            turn, fold, tree, ..
+        } = self;
+        fold.apply(event, at, &mut |e| tree.on_tree_event(turn, e));
     }
+}
 
-    /// Time to first chunk, and the gap since the previous frame that carried output.
-    fn output_arrived(&mut self, turn: &Turn, at: Instant) {
-        match self.last_chunk {
-            None => {
-                self.first_chunk = Some(at);
+impl Tree {
+    /// Turn what the fold says into spans, attributes and events.
+    fn on_tree_event(&mut self, turn: &mut Turn, event: TreeEvent<'_, Instant>) {
+        match event {
+            TreeEvent::ConversationStarted(id) => {
+                turn.set_conversation_id(id);
+                self.conversation_id = Some(id.to_owned());
+            }
+            TreeEvent::FirstOutput(at) => {
                 let ttfc = turn.elapsed_at(at);
                 turn.set_attribute(KeyValue::new(
                     sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
@@ -518,125 +262,86 @@ impl TreeState {
                     m.record_ttfc(ttfc);
                 }
             }
-            // events of one network frame share its arrival time: the gap is
-            // recorded once per frame that carries output
-            Some(prev) if at > prev => {
-                if let Some(m) = &self.metrics {
-                    m.record_chunk_gap(at.saturating_duration_since(prev));
+            TreeEvent::Opened(out) => {
+                let parent = self.owner(turn, out.owner);
+                let cx = match &out.entry {
+                    Entry::MessageOutput(m) => turn.child(
+                        &parent,
+                        chat_name(m.model.as_deref()),
+                        chat_attributes(
+                            m.id.as_deref(),
+                            m.model.as_deref(),
+                            m.agent_id.as_deref(),
+                            self.conversation_id.as_deref(),
+                        ),
+                        turn.time_at(out.first),
+                        ChildKind::Chat,
+                    ),
+                    Entry::ToolExecution(t) => turn.child(
+                        &parent,
+                        format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
+                        tool_attributes(&t.name, t.id.as_deref()),
+                        turn.time_at(out.first),
+                        ChildKind::Tool,
+                    ),
+                    Entry::AgentHandoff(h) => {
+                        let cx = turn.child(
+                            &turn.cx.clone(),
+                            handoff_name(h.next_agent_name.as_deref()),
+                            handoff_attributes(
+                                h.previous_agent_id.as_deref(),
+                                h.previous_agent_name.as_deref(),
+                                h.next_agent_id.as_deref(),
+                                h.next_agent_name.as_deref(),
+                            ),
+                            turn.time_at(out.first),
+                            ChildKind::Handoff,
+                        );
+                        self.handoff = Some((out.index, cx));
+                        return;
+                    }
+                    // function calls are events, written when they close
+                    _ => return,
+                };
+                self.spans.insert(out.index, cx);
+            }
+            TreeEvent::HandoffDone(out) => {
+                if let (Some((_, cx)), Entry::AgentHandoff(h)) = (&self.handoff, &out.entry) {
+                    let span = cx.span();
+                    span.update_name(handoff_name(h.next_agent_name.as_deref()));
+                    span.set_attributes(handoff_attributes(
+                        None,
+                        None,
+                        h.next_agent_id.as_deref(),
+                        h.next_agent_name.as_deref(),
+                    ));
                 }
             }
-            Some(_) => {}
-        }
-        self.last_chunk = Some(at);
-    }
-
-    /// The hot path with capture off: a delta for an output that is already open only
-    /// moves that output's last-event time, so its JSON is not parsed beyond
-    /// `output_index`. Returns false when the full decode is needed.
-    fn continues_open_output(&mut self, turn: &Turn, name: &str, data: &[u8], at: Instant) -> bool {
-        // function.call.delta is left to the full decode: a later delta may carry the
-        // confirmation status, and they are few
-        if !matches!(name, "message.output.delta" | "tool.execution.delta") {
-            return false;
-        }
-        let Some(index) = peek_output_index(data) else {
-            return false;
-        };
-        let Some(out) = self.open.iter_mut().find(|o| o.index == index) else {
-            return false;
-        };
-        let same_kind = matches!(
-            (&out.kind, name),
-            (OutputKind::Chat { .. }, "message.output.delta")
-                | (OutputKind::Tool { .. }, "tool.execution.delta")
-        );
-        if !same_kind {
-            return false;
-        }
-        out.last = at;
-        self.last_kind_function = false;
-        self.output_arrived(turn, at);
-        true
-    }
-
-    fn position(&self, index: u32) -> Option<usize> {
-        self.open.iter().position(|o| o.index == index)
-    }
-
-    /// The span that owns new outputs: the current handoff, else the turn.
-    fn owner(&self, turn: &Turn) -> Context {
-        match &self.handoff {
-            Some((cx, _)) => cx.clone(),
-            None => turn.cx.clone(),
-        }
-    }
-
-    /// Outputs arrive in order: a new index ends the chats and function calls before it.
-    fn close_before(&mut self, turn: &mut Turn, index: u32) {
-        let mut i = 0;
-        while i < self.open.len() {
-            let close = self
-                .open
-                .get(i)
-                .is_some_and(|o| o.index < index && !matches!(o.kind, OutputKind::Tool { .. }));
-            if close {
-                let out = self.open.remove(i);
-                self.close(turn, out, false);
-            } else {
-                i += 1;
+            TreeEvent::Closed(out) => self.close(turn, *out),
+            TreeEvent::Terminal(Terminal::Done(usage)) => {
+                turn.set_attributes(usage_attributes(usage));
             }
+            TreeEvent::Terminal(Terminal::Error { .. }) => {}
         }
     }
 
-    fn close_handoff(&mut self, turn: &Turn) {
-        if let Some((cx, last)) = self.handoff.take() {
-            cx.span().end_with_timestamp(turn.time_at(last));
+    /// The span that owns an output: its handoff's, else the turn's.
+    fn owner(&self, turn: &Turn, owner: Option<u32>) -> Context {
+        match (&self.handoff, owner) {
+            (Some((index, cx)), Some(owner)) if *index == owner => cx.clone(),
+            _ => turn.cx.clone(),
         }
     }
 
-    fn close_all(&mut self, turn: &mut Turn, at: Instant, outcome: Outcome) {
-        for out in std::mem::take(&mut self.open) {
-            let incomplete = matches!(out.kind, OutputKind::Tool { .. });
-            let mut out = out;
-            if incomplete {
-                out.last = at;
-            }
-            self.close(turn, out, incomplete);
-        }
-        if let Some((_, last)) = &mut self.handoff
-            && outcome != Outcome::Completed
-        {
-            *last = (*last).max(self.last_event.unwrap_or(*last));
-        }
-        self.close_handoff(turn);
-    }
-
-    /// End one output's span (or emit its function-call event) at its last event.
-    fn close(&mut self, turn: &mut Turn, out: OpenOutput, incomplete: bool) {
+    /// End one output's span (or write its function-call event) at its last event.
+    fn close(&mut self, turn: &mut Turn, out: mistral_otel_wire::Output<Instant>) {
         let end = turn.time_at(out.last);
-        if let Some((_, last)) = &mut self.handoff {
-            *last = (*last).max(out.last);
-        }
-        match out.kind {
-            OutputKind::Chat {
-                id,
-                model,
-                agent_id,
-                parts,
-            } => {
-                let entry = Entry::MessageOutput(MessageOutput {
-                    id,
-                    created_at: None,
-                    completed_at: None,
-                    agent_id,
-                    model,
-                    role: "assistant".to_owned(),
-                    content: Content::Chunks(parts.into_iter().map(part_chunk).collect()),
-                });
-                if let (Some(cx), Some(policy)) = (&out.cx, &turn.content) {
+        match &out.entry {
+            Entry::MessageOutput(_) => {
+                if let (Some(cx), Some(policy)) = (self.spans.get(&out.index), &turn.content) {
                     let rendered = policy.render(
                         ContentField::OutputMessages,
-                        messages::output_messages([&entry], "stop"),
+                        messages::output_messages([&out.entry], "stop"),
                     );
                     turn.content_truncated |= rendered.truncated;
                     cx.span()
@@ -646,36 +351,28 @@ impl TreeState {
                             policy,
                             sc::braintrust::OUTPUT_JSON,
                             ContentField::BraintrustOutput,
-                            crate::mapping::braintrust::output_json([&entry], "stop"),
+                            crate::mapping::braintrust::output_json([&out.entry], "stop"),
                         );
                         turn.content_truncated |= t;
                         cx.span().set_attribute(kv);
                     }
                 }
-                if self.capture {
-                    self.finished.push(entry);
-                }
             }
-            OutputKind::Tool {
-                id,
-                name,
-                arguments,
-                info,
-            } => {
-                if let Some(cx) = &out.cx {
+            Entry::ToolExecution(tool) => {
+                if let Some(cx) = self.spans.get(&out.index) {
                     let span = cx.span();
-                    if incomplete {
+                    if !out.complete {
                         span.set_attribute(KeyValue::new(sc::MISTRAL_TOOL_INCOMPLETE, true));
                     }
                     if let Some(policy) = &turn.content {
-                        let args =
-                            policy.render(ContentField::ToolArguments, json_or_string(&arguments));
+                        let args = policy
+                            .render(ContentField::ToolArguments, json_or_string(&tool.arguments));
                         turn.content_truncated |= args.truncated;
                         span.set_attribute(KeyValue::new(
                             sc::GEN_AI_TOOL_CALL_ARGUMENTS,
                             args.json,
                         ));
-                        if let Some(info) = &info {
+                        if let Some(info) = &tool.info {
                             let result = policy.render(ContentField::ToolResult, info.clone());
                             turn.content_truncated |= result.truncated;
                             span.set_attribute(KeyValue::new(
@@ -686,8 +383,8 @@ impl TreeState {
                         if turn.braintrust {
                             let (kvs, t) = crate::mapping::braintrust::tool_io(
                                 policy,
-                                &arguments,
-                                info.as_ref(),
+                                &tool.arguments,
+                                tool.info.as_ref(),
                             );
                             turn.content_truncated |= t;
                             span.set_attributes(kvs);
@@ -695,139 +392,76 @@ impl TreeState {
                     }
                 }
                 if let Some(m) = &self.metrics {
-                    m.record_tool(&name, Some(out.last.saturating_duration_since(out.first)));
-                }
-                if self.capture {
-                    self.finished.push(Entry::ToolExecution(ToolExecution {
-                        id,
-                        created_at: None,
-                        completed_at: None,
-                        agent_id: None,
-                        model: None,
-                        name,
-                        arguments,
-                        info,
-                    }));
+                    m.record_tool(
+                        &tool.name,
+                        Some(out.last.saturating_duration_since(out.first)),
+                    );
                 }
             }
-            OutputKind::Function {
-                id,
-                tool_call_id,
-                name,
-                arguments,
-                confirmation,
-                agent_id,
-                model,
-            } => {
+            Entry::FunctionCall(call) => {
                 let (attrs, truncated) = function_call_attributes(
-                    &tool_call_id,
-                    &name,
-                    &arguments,
-                    confirmation.as_deref(),
+                    &call.tool_call_id,
+                    &call.name,
+                    &call.arguments,
+                    call.confirmation_status.as_deref(),
                     turn.content.as_ref(),
                 );
                 turn.content_truncated |= truncated;
-                let owner = self.owner(turn);
+                let owner = self.owner(turn, out.owner);
                 owner.span().add_event_with_timestamp(
                     sc::MISTRAL_FUNCTION_CALL_EVENT,
                     turn.time_at(out.first),
                     attrs,
                 );
-                if self.capture {
-                    self.finished.push(Entry::FunctionCall(FunctionCall {
-                        id,
-                        created_at: None,
-                        completed_at: None,
-                        agent_id,
-                        model,
-                        tool_call_id,
-                        name,
-                        arguments,
-                        confirmation_status: confirmation,
-                    }));
-                }
             }
+            Entry::AgentHandoff(_) => {
+                if let Some((index, cx)) = self.handoff.take() {
+                    if index == out.index {
+                        cx.span().end_with_timestamp(end);
+                    } else {
+                        self.handoff = Some((index, cx));
+                    }
+                }
+                return;
+            }
+            _ => {}
         }
-        if let Some(cx) = out.cx {
+        if let Some(cx) = self.spans.remove(&out.index) {
             cx.span().end_with_timestamp(end);
         }
-    }
-}
-
-fn part_chunk(part: (u32, Part)) -> Chunk {
-    match part.1 {
-        Part::Text(text) => Chunk::Text { text },
-        Part::Chunk(chunk) => chunk,
-    }
-}
-
-/// Append a delta to a message's parts; returns the bytes added.
-fn push_part(parts: &mut Vec<(u32, Part)>, index: u32, content: DeltaContent) -> usize {
-    match content {
-        DeltaContent::Text(text) => {
-            let added = text.len();
-            match parts.last_mut() {
-                Some((i, Part::Text(acc))) if *i == index => acc.push_str(&text),
-                _ => parts.push((index, Part::Text(text))),
-            }
-            added
-        }
-        DeltaContent::Chunk(chunk) => {
-            let added = 64;
-            parts.push((index, Part::Chunk(chunk)));
-            added
+        if self.capture {
+            self.finished.insert(out.index, out.entry);
         }
     }
-}
-
-fn event_bears_output(event: &StreamEvent) -> bool {
-    matches!(
-        event,
-        StreamEvent::MessageOutputDelta { .. }
-            | StreamEvent::ToolExecutionStarted { .. }
-            | StreamEvent::ToolExecutionDelta { .. }
-            | StreamEvent::ToolExecutionDone { .. }
-            | StreamEvent::FunctionCallDelta { .. }
-            | StreamEvent::HandoffStarted { .. }
-            | StreamEvent::HandoffDone { .. }
-    )
 }
 
 impl Observer for StreamBody {
     fn on_data(&mut self, data: &Bytes, at: Instant) {
-        if self.turn.is_ended() || self.state.overflow || self.state.terminal.is_some() {
+        let state = &mut self.state;
+        if state.turn.is_ended() || state.tree.overflow {
             return;
         }
-        let turn = &mut self.turn;
-        let state = &mut self.state;
-        let result = self.parser.push(data, |event| {
-            state.on_event(turn, event.event, event.data, at)
-        });
+        let result = self
+            .parser
+            .push(data, |event| state.on_event(event.event, event.data, at));
         if result.is_err() {
-            self.state.overflow = true;
+            state.tree.overflow = true;
         }
-        self.settle(at);
+        state.output_frame(at);
+        state.settle(at);
     }
 
     fn on_end(&mut self) {
         let at = Instant::now();
-        if self.state.terminal.is_none() && !self.state.overflow {
-            let turn = &mut self.turn;
-            let state = &mut self.state;
+        let state = &mut self.state;
+        if state.fold.terminal().is_none() && !state.tree.overflow {
             let _ = self
                 .parser
-                .finish(|event| state.on_event(turn, event.event, event.data, at));
-            self.settle(at);
+                .finish(|event| state.on_event(event.event, event.data, at));
+            state.output_frame(at);
+            state.settle(at);
         }
-        if self.turn.is_ended() {
-            return;
-        }
-        let error = (!self.state.overflow).then(|| ErrorFacts {
-            error_type: "truncated_stream".to_owned(),
-            code: None,
-            message: "the event stream ended without conversation.response.done".to_owned(),
-        });
-        self.finish(Outcome::Truncated, at, error);
+        state.end_without_terminal(at);
     }
 
     fn on_error(&mut self, err: &(dyn std::error::Error + 'static)) {
@@ -836,25 +470,60 @@ impl Observer for StreamBody {
             code: None,
             message: err.to_string(),
         };
-        self.finish(Outcome::Error, Instant::now(), Some(facts));
+        self.state
+            .finish(Outcome::Error, Instant::now(), Some(facts));
     }
 
     fn on_drop(&mut self) {
-        self.finish(Outcome::Cancelled, Instant::now(), None);
+        self.state.finish(Outcome::Cancelled, Instant::now(), None);
     }
 }
 
-impl StreamBody {
+impl State {
+    /// The body ended before the server said it was done: truncated (status left unset
+    /// after an overflow, whose stream itself was fine).
+    fn end_without_terminal(&mut self, at: Instant) {
+        if self.turn.is_ended() {
+            return;
+        }
+        let error = (!self.tree.overflow).then(|| ErrorFacts {
+            error_type: "truncated_stream".to_owned(),
+            code: None,
+            message: "the event stream ended without conversation.response.done".to_owned(),
+        });
+        self.finish(Outcome::Truncated, at, error);
+    }
+
+    /// The time since the previous frame that carried output, once per such frame (the
+    /// events of one frame share its arrival time).
+    fn output_frame(&mut self, at: Instant) {
+        if self.fold.last_output() != Some(at) {
+            return;
+        }
+        if let (Some(prev), Some(m)) = (self.tree.last_output_frame, &self.tree.metrics)
+            && at > prev
+        {
+            m.record_chunk_gap(at.saturating_duration_since(prev));
+        }
+        self.tree.last_output_frame = Some(at);
+    }
+
     /// End the turn as soon as a terminal event was seen (not at EOF: the span's end
     /// is the terminal event; the connection close that follows adds nothing).
     fn settle(&mut self, at: Instant) {
-        match self.state.terminal {
-            Some(Outcome::Completed) => self.finish(Outcome::Completed, at, None),
-            Some(Outcome::Error) => {
-                let error = self.state.pending_error.take();
-                self.finish(Outcome::Error, at, error);
+        match self.fold.terminal() {
+            Some(Terminal::Done(_)) => self.finish(Outcome::Completed, at, None),
+            Some(Terminal::Error { message, code }) => {
+                let error = ErrorFacts {
+                    error_type: code.clone().unwrap_or_else(|| "stream_error".to_owned()),
+                    code: code.clone(),
+                    message: message
+                        .clone()
+                        .unwrap_or_else(|| "conversation.response.error".to_owned()),
+                };
+                self.finish(Outcome::Error, at, Some(error));
             }
-            _ => {}
+            None => {}
         }
     }
 }
