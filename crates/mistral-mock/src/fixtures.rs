@@ -200,6 +200,45 @@ impl Fixtures {
         self.files.get(&case.name)?.expected.clone()
     }
 
+    /// The request a client sends for `case` to a server at `base` (e.g. the mock's
+    /// [`base_url`](crate::MockServer::base_url)): its method, path and query, its headers
+    /// with `<MISTRAL_API_KEY>` replaced by `api_key`, the [`CASE_HEADER`](crate::CASE_HEADER)
+    /// that selects the case, and its body. The one way tests, the replay command and the
+    /// benchmarks turn a case into a request.
+    ///
+    /// ```
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/mistral");
+    /// let fixtures = mistral_mock::Fixtures::load(dir).unwrap();
+    /// let case = fixtures.case("list").unwrap();
+    /// let request = fixtures.http_request(case, "http://127.0.0.1:9", "sk-test").unwrap();
+    /// assert_eq!(request.method(), "GET");
+    /// assert_eq!(request.uri(), "http://127.0.0.1:9/v1/conversations?page=0&page_size=20");
+    /// assert_eq!(request.headers()["x-mock-case"], "list");
+    /// ```
+    pub fn http_request(
+        &self,
+        case: &Case,
+        base: &str,
+        api_key: &str,
+    ) -> Result<http::Request<Bytes>, http::Error> {
+        let mut uri = format!("{}{}", base.trim_end_matches('/'), case.path);
+        if !case.query.is_empty() {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(case.query.iter())
+                .finish();
+            uri.push('?');
+            uri.push_str(&query);
+        }
+        let mut builder = http::Request::builder()
+            .method(case.method.as_str())
+            .uri(uri)
+            .header(crate::CASE_HEADER, case.name.as_str());
+        for (name, value) in &case.request_headers {
+            builder = builder.header(name.as_str(), value.replace("<MISTRAL_API_KEY>", api_key));
+        }
+        builder.body(self.request_body(case).unwrap_or_default())
+    }
+
     /// The case with this name.
     pub fn case(&self, name: &str) -> Option<&Case> {
         self.manifest.cases.iter().find(|c| c.name == name)

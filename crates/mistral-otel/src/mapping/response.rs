@@ -144,12 +144,7 @@ pub(crate) fn handoff_attributes(
         KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::op::INVOKE_AGENT),
         KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
     ];
-    if let Some(v) = next_id {
-        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, v.to_owned()));
-    }
-    if let Some(v) = next_name {
-        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, v.to_owned()));
-    }
+    attrs.extend(handoff_next_agent(next_id, next_name));
     if let Some(v) = previous_id {
         attrs.push(KeyValue::new(
             sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_ID,
@@ -161,6 +156,18 @@ pub(crate) fn handoff_attributes(
             sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME,
             v.to_owned(),
         ));
+    }
+    attrs
+}
+
+/// The receiving agent of a handoff, set when `agent.handoff.done` names it.
+pub(crate) fn handoff_next_agent(next_id: Option<&str>, next_name: Option<&str>) -> Vec<KeyValue> {
+    let mut attrs = Vec::new();
+    if let Some(v) = next_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, v.to_owned()));
+    }
+    if let Some(v) = next_name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, v.to_owned()));
     }
     attrs
 }

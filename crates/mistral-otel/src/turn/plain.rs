@@ -318,10 +318,6 @@ impl Observer for PlainBody {
                 self.frames.push(data.clone());
             }
         }
-        // the last byte of a body with a known length: the caller has it all now
-        if self.expected == Some(self.seen) {
-            self.on_end();
-        }
     }
 
     fn on_end(&mut self) {
@@ -351,6 +347,8 @@ impl Observer for PlainBody {
 
     fn on_drop(&mut self) {
         let end = self.turn.now();
-        self.finish(end, false);
+        // a reader that stopped exactly at the content length has read everything
+        let complete = self.expected == Some(self.seen);
+        self.finish(end, complete);
     }
 }

@@ -26,7 +26,7 @@ use crate::capture::{ContentField, json_or_string};
 use crate::mapping::error::{ErrorFacts, transport_error_type};
 use crate::mapping::response::{
     ChildKind, chat_attributes, chat_name, function_call_attributes, handoff_attributes,
-    handoff_name, tool_attributes, usage_attributes,
+    handoff_name, handoff_next_agent, tool_attributes, usage_attributes,
 };
 use crate::mapping::{kv_strings, kv_u64, messages};
 use crate::metrics::TurnMetrics;
@@ -309,9 +309,7 @@ impl Tree {
                 if let (Some((_, cx)), Entry::AgentHandoff(h)) = (&self.handoff, &out.entry) {
                     let span = cx.span();
                     span.update_name(handoff_name(h.next_agent_name.as_deref()));
-                    span.set_attributes(handoff_attributes(
-                        None,
-                        None,
+                    span.set_attributes(handoff_next_agent(
                         h.next_agent_id.as_deref(),
                         h.next_agent_name.as_deref(),
                     ));
