@@ -62,7 +62,7 @@ mod tool;
 mod turn;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::global::{self, BoxedTracer};
@@ -70,13 +70,13 @@ use opentelemetry::metrics::{Meter, MeterProvider};
 use opentelemetry::trace::{Tracer, TracerProvider};
 
 pub use capture::{ContentField, Redactor};
-pub use metrics::{DURATION_BUCKETS, TOKEN_BUCKETS};
+pub use metrics::{DURATION_BUCKETS, MAX_METRIC_ERROR_TYPES, MAX_METRIC_TOOL_NAMES, TOKEN_BUCKETS};
 pub use tool::FunctionExecution;
 
 use capture::ContentPolicy;
 use hosts::Targets;
 use links::TurnLinks;
-use metrics::Instruments;
+use metrics::{Cardinality, Instruments};
 
 /// Default cap on a plain response body kept for parsing (past it: span marked, no output mapping).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -113,14 +113,17 @@ enum TracerSource {
 
 enum MeterSource {
     Off,
-    Global,
-    Fixed(Meter),
+    /// The global provider, looked up per request: instruments are made again when the
+    /// application installs another provider.
+    Global(Mutex<Option<(GlobalMeterProvider, Arc<Instruments>)>>),
+    Fixed(Arc<Instruments>),
 }
+
+type GlobalMeterProvider = Arc<dyn MeterProvider + Send + Sync>;
 
 pub(crate) struct Config {
     tracer: TracerSource,
     meter: MeterSource,
-    instruments: OnceLock<Option<Arc<Instruments>>>,
     pub(crate) capture_content: bool,
     pub(crate) content: ContentPolicy,
     braintrust: Option<bool>,
@@ -129,6 +132,7 @@ pub(crate) struct Config {
     pub(crate) max_event_bytes: usize,
     pub(crate) links: Option<Arc<TurnLinks>>,
     pub(crate) targets: Targets,
+    cardinality: Arc<Cardinality>,
 }
 
 impl Config {
@@ -145,18 +149,35 @@ impl Config {
         }
     }
 
-    /// Created at the first request, so the global meter provider installed by then is used.
+    /// The instruments of the meter provider in force for this request.
     pub(crate) fn instruments(&self) -> Option<Arc<Instruments>> {
-        self.instruments
-            .get_or_init(|| match &self.meter {
-                MeterSource::Off => None,
-                MeterSource::Global => Some(Arc::new(Instruments::new(&global::meter_with_scope(
-                    scope(),
-                )))),
-                MeterSource::Fixed(m) => Some(Arc::new(Instruments::new(m))),
-            })
-            .clone()
+        match &self.meter {
+            MeterSource::Off => None,
+            MeterSource::Fixed(instruments) => Some(instruments.clone()),
+            MeterSource::Global(cache) => {
+                let provider = global::meter_provider();
+                let mut cache = cache.lock().ok()?;
+                if let Some((installed, instruments)) = cache.as_ref()
+                    && Arc::ptr_eq(installed, &provider)
+                {
+                    return Some(instruments.clone());
+                }
+                let instruments = Arc::new(Instruments::new(
+                    &provider.meter_with_scope(scope()),
+                    self.cardinality.clone(),
+                ));
+                *cache = Some((provider, instruments.clone()));
+                Some(instruments)
+            }
+        }
     }
+}
+
+/// What the builder was told about metrics.
+enum MeterChoice {
+    Off,
+    Global,
+    Fixed(Meter),
 }
 
 /// The middleware. Cheap to clone; all clones share settings and turn-link memory.
@@ -205,7 +226,7 @@ impl MistralTracing {
 /// Builder for [`MistralTracing`]. Settings from code win over the environment.
 pub struct MistralTracingBuilder {
     tracer: Option<Arc<BoxedTracer>>,
-    meter: Option<MeterSource>,
+    meter: Option<MeterChoice>,
     capture_content: Option<bool>,
     content: ContentPolicy,
     braintrust: Option<bool>,
@@ -258,16 +279,17 @@ impl MistralTracingBuilder {
 
     /// Record metrics with this provider instead of the global one.
     pub fn meter_provider<P: MeterProvider>(mut self, provider: &P) -> Self {
-        self.meter = Some(MeterSource::Fixed(provider.meter_with_scope(scope())));
+        self.meter = Some(MeterChoice::Fixed(provider.meter_with_scope(scope())));
         self
     }
 
-    /// Turn metrics on (default, global meter provider) or off.
+    /// Turn metrics on (default: the global meter provider, looked up per request so that
+    /// one installed later, or installed again, is used) or off.
     pub fn metrics(mut self, on: bool) -> Self {
         self.meter = Some(if on {
-            MeterSource::Global
+            MeterChoice::Global
         } else {
-            MeterSource::Off
+            MeterChoice::Off
         });
         self
     }
@@ -361,13 +383,20 @@ impl MistralTracingBuilder {
         let capture_content = self.capture_content.unwrap_or_else(|| {
             capture_from_env(std::env::var(CAPTURE_CONTENT_ENV).ok().as_deref())
         });
+        let cardinality = Arc::new(Cardinality::default());
+        let meter = match self.meter.unwrap_or(MeterChoice::Global) {
+            MeterChoice::Off => MeterSource::Off,
+            MeterChoice::Global => MeterSource::Global(Mutex::new(None)),
+            MeterChoice::Fixed(meter) => {
+                MeterSource::Fixed(Arc::new(Instruments::new(&meter, cardinality.clone())))
+            }
+        };
         MistralTracing {
             config: Arc::new(Config {
                 tracer: self
                     .tracer
                     .map_or(TracerSource::Global, TracerSource::Fixed),
-                meter: self.meter.unwrap_or(MeterSource::Global),
-                instruments: OnceLock::new(),
+                meter,
                 capture_content,
                 content: self.content,
                 braintrust: self.braintrust,
@@ -376,6 +405,7 @@ impl MistralTracingBuilder {
                 max_event_bytes: self.max_event_bytes,
                 links: (self.turn_links > 0).then(|| Arc::new(TurnLinks::new(self.turn_links))),
                 targets: self.targets,
+                cardinality,
             }),
         }
     }

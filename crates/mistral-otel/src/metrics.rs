@@ -1,6 +1,7 @@
 //! GenAI client metrics (conventions v1.41.1) and per-tool metrics.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mistral_otel_wire::Usage;
@@ -20,7 +21,44 @@ pub const TOKEN_BUCKETS: [f64; 14] = [
     16777216.0, 67108864.0,
 ];
 
-/// The instruments, created once per middleware.
+/// Distinct `error.type` values (some come from server bodies) kept as metric attributes;
+/// past it they become `_OTHER`.
+pub const MAX_METRIC_ERROR_TYPES: usize = 32;
+/// Distinct tool names (connectors name their own tools) kept as metric attributes; past it
+/// they become `_OTHER`.
+pub const MAX_METRIC_TOOL_NAMES: usize = 64;
+
+const OTHER: &str = "_OTHER";
+
+/// Bounds the metric attribute values that the server or the application's connectors
+/// choose, so that their time series cannot grow without limit.
+#[derive(Debug, Default)]
+pub(crate) struct Cardinality {
+    error_types: Bounded,
+    tool_names: Bounded,
+}
+
+#[derive(Debug, Default)]
+struct Bounded(Mutex<HashSet<String>>);
+
+impl Bounded {
+    /// `value` when it is known or there is room for it, else `_OTHER`.
+    fn admit(&self, value: &str, cap: usize) -> String {
+        let Ok(mut seen) = self.0.lock() else {
+            return OTHER.to_owned();
+        };
+        if seen.contains(value) {
+            return value.to_owned();
+        }
+        if seen.len() < cap {
+            seen.insert(value.to_owned());
+            return value.to_owned();
+        }
+        OTHER.to_owned()
+    }
+}
+
+/// The instruments of one meter provider.
 #[derive(Debug, Clone)]
 pub(crate) struct Instruments {
     duration: Histogram<f64>,
@@ -29,11 +67,13 @@ pub(crate) struct Instruments {
     per_chunk: Histogram<f64>,
     tool_executions: Counter<u64>,
     tool_duration: Histogram<f64>,
+    cardinality: Arc<Cardinality>,
 }
 
 impl Instruments {
-    pub(crate) fn new(meter: &Meter) -> Self {
+    pub(crate) fn new(meter: &Meter, cardinality: Arc<Cardinality>) -> Self {
         Self {
+            cardinality,
             duration: meter
                 .f64_histogram(sc::metric::OPERATION_DURATION)
                 .with_unit("s")
@@ -128,7 +168,12 @@ impl TurnMetrics {
             }
         }
         if let Some(e) = error_type {
-            attrs.push(KeyValue::new(sc::ERROR_TYPE, e.to_owned()));
+            let e = self
+                .instruments
+                .cardinality
+                .error_types
+                .admit(e, MAX_METRIC_ERROR_TYPES);
+            attrs.push(KeyValue::new(sc::ERROR_TYPE, e));
         }
         self.instruments
             .duration
@@ -151,9 +196,14 @@ impl TurnMetrics {
 
     /// One server-side tool execution.
     pub(crate) fn record_tool(&self, name: &str, duration: Option<Duration>) {
+        let name = self
+            .instruments
+            .cardinality
+            .tool_names
+            .admit(name, MAX_METRIC_TOOL_NAMES);
         let attrs = [
             KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
-            KeyValue::new(sc::GEN_AI_TOOL_NAME, name.to_owned()),
+            KeyValue::new(sc::GEN_AI_TOOL_NAME, name),
         ];
         self.instruments.tool_executions.add(1, &attrs);
         if let Some(d) = duration {

@@ -15,7 +15,7 @@ use reqwest_middleware::{Middleware, Next};
 
 use crate::MistralTracing;
 use crate::links::Remembered;
-use crate::mapping::error::{ErrorFacts, middleware_error_type};
+use crate::mapping::error::ErrorFacts;
 use crate::mapping::{other, request};
 use crate::metrics::TurnMetrics;
 use crate::options::{
@@ -150,11 +150,7 @@ impl MistralTracing {
         let response = match result {
             Ok(response) => response,
             Err(err) => {
-                let facts = ErrorFacts {
-                    error_type: middleware_error_type(&err).to_owned(),
-                    code: None,
-                    message: err.to_string(),
-                };
+                let facts = ErrorFacts::middleware(&err);
                 turn.fail(&facts);
                 turn.set_attribute(crate::mapping::kv_strings(
                     sc::GEN_AI_RESPONSE_FINISH_REASONS,
@@ -261,11 +257,7 @@ impl MistralTracing {
                 Ok(tap_response(response, body))
             }
             Err(err) => {
-                turn.fail(&ErrorFacts {
-                    error_type: middleware_error_type(&err).to_owned(),
-                    code: None,
-                    message: err.to_string(),
-                });
+                turn.fail(&ErrorFacts::middleware(&err));
                 let end = turn.now();
                 turn.end(end);
                 Err(err)

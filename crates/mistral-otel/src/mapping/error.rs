@@ -31,6 +31,61 @@ pub(crate) fn http_error(status: u16, body: Option<&[u8]>) -> ErrorFacts {
     }
 }
 
+/// A transport error's message with every URL in it stripped of its userinfo, query and
+/// fragment: reqwest puts the full request URL in its messages, and an API key can ride in
+/// a query (`?api_key=…`) or in `user:password@`. Nothing else is changed.
+///
+/// ```ignore
+/// assert_eq!(
+///     redact_urls("error sending request for url (https://u:p@h/v1/x?key=s)"),
+///     "error sending request for url (https://h/v1/x)"
+/// );
+/// ```
+pub(crate) fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(sep) = rest.find("://") {
+        let after = sep + 3;
+        out.push_str(rest.get(..after).unwrap_or_default());
+        let tail = rest.get(after..).unwrap_or_default();
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>' | ']'))
+            .unwrap_or(tail.len());
+        let url = tail.get(..end).unwrap_or_default();
+        let authority_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+        let host_start = url
+            .get(..authority_end)
+            .and_then(|a| a.rfind('@'))
+            .map_or(0, |at| at + 1);
+        let kept_end = url.find(['?', '#']).unwrap_or(url.len());
+        out.push_str(url.get(host_start..kept_end).unwrap_or_default());
+        rest = tail.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+impl ErrorFacts {
+    /// A transport error (the request, or the body after the headers): its kind as
+    /// `error.type`, its message with URLs redacted.
+    pub(crate) fn transport(err: &(dyn std::error::Error + 'static)) -> Self {
+        Self {
+            error_type: transport_error_type(err).to_owned(),
+            code: None,
+            message: redact_urls(&err.to_string()),
+        }
+    }
+
+    /// An error from the rest of the middleware chain.
+    pub(crate) fn middleware(err: &reqwest_middleware::Error) -> Self {
+        Self {
+            error_type: middleware_error_type(err).to_owned(),
+            code: None,
+            message: redact_urls(&err.to_string()),
+        }
+    }
+}
+
 /// `error.type` for a request that failed before a response arrived, or whose body failed.
 pub(crate) fn transport_error_type(err: &(dyn std::error::Error + 'static)) -> &'static str {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -54,9 +109,35 @@ pub(crate) fn transport_error_type(err: &(dyn std::error::Error + 'static)) -> &
 }
 
 /// `error.type` for a middleware-chain error.
-pub(crate) fn middleware_error_type(err: &reqwest_middleware::Error) -> &'static str {
+fn middleware_error_type(err: &reqwest_middleware::Error) -> &'static str {
     match err {
         reqwest_middleware::Error::Reqwest(e) => transport_error_type(e),
         reqwest_middleware::Error::Middleware(e) => transport_error_type(e.as_ref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_urls;
+
+    #[test]
+    fn urls_lose_userinfo_query_and_fragment_and_nothing_else_changes() {
+        assert_eq!(
+            redact_urls(
+                "error sending request for url (https://u:p@api.mistral.ai/v1/x?api_key=s#f)"
+            ),
+            "error sending request for url (https://api.mistral.ai/v1/x)"
+        );
+        assert_eq!(
+            redact_urls("a http://h:1/p?k=v b https://x@y c"),
+            "a http://h:1/p b https://y c"
+        );
+        assert_eq!(redact_urls("no url here: a?b=c"), "no url here: a?b=c");
+        assert_eq!(redact_urls("trailing ://"), "trailing ://");
+        assert_eq!(
+            redact_urls("http://h/p@q"),
+            "http://h/p@q",
+            "an @ in the path is kept"
+        );
     }
 }

@@ -9,7 +9,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::TraceContextExt;
 
 use super::{Turn, fail_span};
-use crate::mapping::error::{ErrorFacts, http_error, transport_error_type};
+use crate::mapping::error::{ErrorFacts, http_error};
 use crate::mapping::other;
 use crate::mapping::response::{ChildKind, ChildPlan, ResponsePlan, plan_response};
 use crate::metrics::TurnMetrics;
@@ -329,11 +329,7 @@ impl Observer for PlainBody {
         if self.turn.is_ended() {
             return;
         }
-        let facts = ErrorFacts {
-            error_type: transport_error_type(err).to_owned(),
-            code: None,
-            message: err.to_string(),
-        };
+        let facts = ErrorFacts::transport(err);
         fail_span(&self.turn.cx, &facts);
         if let PlainKind::Turn(Some(metrics)) = &self.kind {
             metrics.record(

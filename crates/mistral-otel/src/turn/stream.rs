@@ -23,7 +23,7 @@ use opentelemetry::{Context, KeyValue};
 
 use super::Turn;
 use crate::capture::{ContentField, json_or_string};
-use crate::mapping::error::{ErrorFacts, transport_error_type};
+use crate::mapping::error::ErrorFacts;
 use crate::mapping::response::{
     ChildKind, chat_attributes, chat_name, function_call_attributes, handoff_attributes,
     handoff_name, handoff_next_agent, tool_attributes, usage_attributes,
@@ -463,11 +463,7 @@ impl Observer for StreamBody {
     }
 
     fn on_error(&mut self, err: &(dyn std::error::Error + 'static)) {
-        let facts = ErrorFacts {
-            error_type: transport_error_type(err).to_owned(),
-            code: None,
-            message: err.to_string(),
-        };
+        let facts = ErrorFacts::transport(err);
         self.state
             .finish(Outcome::Error, Instant::now(), Some(facts));
     }
