@@ -57,7 +57,7 @@ pub fn render_with(spans: &[SpanData], options: Render) -> String {
     let mut roots: Vec<String> = spans
         .iter()
         .filter(|s| !ids.contains_key(&s.parent_span_id))
-        .map(|s| block(s, spans, &ids, options, 0))
+        .map(|s| block(s, spans, options, 0))
         .collect();
     roots.sort();
     roots.concat()
@@ -66,7 +66,6 @@ pub fn render_with(spans: &[SpanData], options: Render) -> String {
 fn block(
     span: &SpanData,
     all: &[SpanData],
-    ids: &HashMap<SpanId, &SpanData>,
     options: Render,
     depth: usize,
 ) -> String {
@@ -116,7 +115,7 @@ fn block(
     let mut children: Vec<String> = all
         .iter()
         .filter(|c| c.parent_span_id == span.span_context.span_id())
-        .map(|c| block(c, all, ids, options, depth + 1))
+        .map(|c| block(c, all, options, depth + 1))
         .collect();
     children.sort();
     for c in children {
