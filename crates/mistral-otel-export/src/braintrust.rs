@@ -218,9 +218,17 @@ impl BraintrustConfig {
             (None, Some(raw)) => return Err(ExportError::MalformedParent(raw.clone())),
             (None, None) => return Err(ExportError::MissingParent),
         };
+        let endpoint = self.traces_endpoint();
+        if !crate::telemetry::is_https(&endpoint) && !is_loopback(&endpoint) {
+            return Err(ExportError::InvalidEndpoint {
+                endpoint,
+                reason: "the Braintrust API key would travel in clear text: use https:// \
+                         (plain http:// only to a loopback address)",
+            });
+        }
         let mut config = OtlpConfig::new()
             .protocol(Protocol::HttpProtobuf)
-            .traces_endpoint(self.traces_endpoint())
+            .traces_endpoint(endpoint)
             .header("authorization", format!("Bearer {api_key}"))
             .header("x-bt-parent", parent.to_string())
             .metrics(false);
@@ -249,6 +257,22 @@ impl BraintrustConfig {
         mistral_otel::set_braintrust_default(true);
         Ok(telemetry)
     }
+}
+
+/// `http://localhost…`, `http://127.x.y.z…` or `http://[::1]…`.
+fn is_loopback(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

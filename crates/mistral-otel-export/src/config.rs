@@ -41,6 +41,9 @@ impl fmt::Display for Protocol {
     }
 }
 
+/// How long flush and shutdown wait at most, by default.
+pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
 pub(crate) const PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
 pub(crate) const TRACES_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 pub(crate) const METRICS_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
@@ -110,6 +113,7 @@ pub struct OtlpConfig {
     pub(crate) metrics_interval: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retries: Option<usize>,
+    pub(crate) flush_timeout: Duration,
     invalid_env: Vec<InvalidEnv>,
 }
 
@@ -139,6 +143,7 @@ impl fmt::Debug for OtlpConfig {
             .field("metrics_interval", &self.metrics_interval)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
+            .field("flush_timeout", &self.flush_timeout)
             .finish()
     }
 }
@@ -160,6 +165,7 @@ impl OtlpConfig {
             metrics_interval: None,
             timeout: None,
             retries: None,
+            flush_timeout: DEFAULT_FLUSH_TIMEOUT,
             invalid_env: Vec::new(),
         }
     }
@@ -293,6 +299,15 @@ impl OtlpConfig {
     /// How often metrics are exported (SDK default 60 s).
     pub fn metrics_interval(mut self, interval: Duration) -> Self {
         self.metrics_interval = Some(interval);
+        self
+    }
+
+    /// The most [`Telemetry::force_flush`] and [`Telemetry::shutdown`] wait, for traces and
+    /// metrics together (default [`DEFAULT_FLUSH_TIMEOUT`], 5 s). Past it they return
+    /// [`ExportError::Timeout`]; the export goes on in the background until its own
+    /// [`timeout`](Self::timeout).
+    pub fn flush_timeout(mut self, bound: Duration) -> Self {
+        self.flush_timeout = bound;
         self
     }
 

@@ -48,6 +48,21 @@ pub enum ExportError {
         /// The SDK's error.
         source: OTelSdkError,
     },
+    /// Flushing or shutting down did not finish within its bound; the export goes on in the
+    /// background until the exporter's own timeout and may be lost.
+    Timeout {
+        /// `"flush"` or `"shutdown"`.
+        operation: &'static str,
+        /// The bound that passed.
+        after: std::time::Duration,
+    },
+    /// An endpoint is not a URL this crate can export to.
+    InvalidEndpoint {
+        /// The endpoint as given.
+        endpoint: String,
+        /// What is wrong and how to write it.
+        reason: &'static str,
+    },
     /// Braintrust needs an API key: set `BRAINTRUST_API_KEY` or call `api_key`.
     MissingApiKey,
     /// Braintrust needs a parent to file spans under: set `BRAINTRUST_PARENT` or call `parent`.
@@ -77,6 +92,14 @@ impl fmt::Display for ExportError {
             Self::Flush { signal, source } => write!(f, "flushing {signal} failed: {source}"),
             Self::Shutdown { signal, source } => {
                 write!(f, "shutting down {signal} export failed: {source}")
+            }
+            Self::Timeout { operation, after } => write!(
+                f,
+                "{operation} did not finish within {after:?} (the collector does not answer); \
+                 what it was exporting may be lost"
+            ),
+            Self::InvalidEndpoint { endpoint, reason } => {
+                write!(f, "endpoint {endpoint:?} cannot be used: {reason}")
             }
             Self::MissingApiKey => f.write_str(
                 "no Braintrust API key: set BRAINTRUST_API_KEY or call BraintrustConfig::api_key",

@@ -58,6 +58,6 @@ mod telemetry;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use config::{OtlpConfig, Protocol};
+pub use config::{DEFAULT_FLUSH_TIMEOUT, OtlpConfig, Protocol};
 pub use error::ExportError;
 pub use telemetry::Telemetry;

@@ -1,6 +1,7 @@
 //! The built export pipelines and how they are assembled.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry_otlp::{
@@ -27,6 +28,7 @@ use crate::http_client;
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
     meter_provider: Option<SdkMeterProvider>,
+    bound: Duration,
 }
 
 impl Telemetry {
@@ -40,41 +42,69 @@ impl Telemetry {
         self.meter_provider.as_ref()
     }
 
-    /// Exports every finished span and the current metrics now, waiting for the answers.
-    /// An unreachable endpoint shows up here as an error; nothing panics.
+    /// Exports every finished span and the current metrics now, waiting for the answers,
+    /// at most [`OtlpConfig::flush_timeout`] (default 5 s) for both signals together. An
+    /// unreachable or silent endpoint shows up here as an error
+    /// ([`ExportError::Timeout`] past the bound); nothing panics.
     pub fn force_flush(&self) -> Result<(), ExportError> {
-        let traces = self
-            .tracer_provider
-            .force_flush()
-            .map_err(|source| ExportError::Flush {
-                signal: "traces",
-                source,
-            });
-        let metrics = match &self.meter_provider {
-            Some(m) => m.force_flush().map_err(|source| ExportError::Flush {
-                signal: "metrics",
-                source,
-            }),
-            None => Ok(()),
-        };
-        traces.and(metrics)
+        let (traces, metrics) = (self.tracer_provider.clone(), self.meter_provider.clone());
+        bounded("flush", self.bound, move || {
+            flush(&traces, metrics.as_ref())
+        })
     }
 
     /// Exports what is left, then stops both pipelines (global providers set by `install`
-    /// stop too: they are clones).
+    /// stop too: they are clones). Returns within [`OtlpConfig::flush_timeout`] (default
+    /// 5 s) on the calling thread, whatever the collector does; from async code use
+    /// [`Telemetry::shutdown_async`], which blocks no runtime worker.
     pub fn shutdown(self) -> Result<(), ExportError> {
+        let bound = self.bound;
+        bounded("shutdown", bound, move || self.shutdown_now())
+    }
+
+    /// [`Telemetry::shutdown`] for async code: the work and the wait happen on a thread of
+    /// their own, so no runtime worker blocks. Works on any executor.
+    ///
+    /// ```no_run
+    /// # async fn stop(telemetry: mistral_otel_export::Telemetry) {
+    /// if let Err(err) = telemetry.shutdown_async().await {
+    ///     eprintln!("telemetry: {err}");
+    /// }
+    /// # }
+    /// ```
+    pub async fn shutdown_async(self) -> Result<(), ExportError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let bound = self.bound;
+        let spawned = std::thread::Builder::new()
+            .name("mistral-otel-shutdown".into())
+            .spawn(move || {
+                let _ = tx.send(bounded("shutdown", bound, move || self.shutdown_now()));
+            });
+        match spawned {
+            Ok(_) => rx.await.unwrap_or(Err(ExportError::Timeout {
+                operation: "shutdown",
+                after: bound,
+            })),
+            Err(e) => Err(ExportError::Runtime(e)),
+        }
+    }
+
+    fn shutdown_now(self) -> Result<(), ExportError> {
         let traces = self
             .tracer_provider
-            .shutdown()
+            .shutdown_with_timeout(self.bound)
             .map_err(|source| ExportError::Shutdown {
                 signal: "traces",
                 source,
             });
         let metrics = match &self.meter_provider {
-            Some(m) => m.shutdown().map_err(|source| ExportError::Shutdown {
-                signal: "metrics",
-                source,
-            }),
+            Some(m) => {
+                m.shutdown_with_timeout(self.bound)
+                    .map_err(|source| ExportError::Shutdown {
+                        signal: "metrics",
+                        source,
+                    })
+            }
             None => Ok(()),
         };
         traces.and(metrics)
@@ -95,6 +125,47 @@ impl Telemetry {
     }
 }
 
+fn flush(
+    traces: &SdkTracerProvider,
+    metrics: Option<&SdkMeterProvider>,
+) -> Result<(), ExportError> {
+    let traces = traces.force_flush().map_err(|source| ExportError::Flush {
+        signal: "traces",
+        source,
+    });
+    let metrics = match metrics {
+        Some(m) => m.force_flush().map_err(|source| ExportError::Flush {
+            signal: "metrics",
+            source,
+        }),
+        None => Ok(()),
+    };
+    traces.and(metrics)
+}
+
+/// Run `work` on a thread of its own and wait for it at most `bound`: the SDK's flush and
+/// shutdown wait for the exporter, whose own timeout and retries can take far longer.
+fn bounded(
+    operation: &'static str,
+    bound: Duration,
+    work: impl FnOnce() -> Result<(), ExportError> + Send + 'static,
+) -> Result<(), ExportError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("mistral-otel-{operation}"))
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(ExportError::Runtime)?;
+    match rx.recv_timeout(bound) {
+        Ok(result) => result,
+        Err(_) => Err(ExportError::Timeout {
+            operation,
+            after: bound,
+        }),
+    }
+}
+
 pub(crate) fn build(
     config: &OtlpConfig,
     customize: impl FnOnce(TracerProviderBuilder) -> TracerProviderBuilder,
@@ -110,9 +181,9 @@ pub(crate) fn build(
         config.metrics_protocol,
         "/v1/metrics",
     );
-    check_tls(traces_endpoint.as_deref())?;
+    check_endpoint(traces_endpoint.as_deref())?;
     if config.metrics {
-        check_tls(metrics_endpoint.as_deref())?;
+        check_endpoint(metrics_endpoint.as_deref())?;
     }
     let resource = match &config.service_name {
         Some(name) => Resource::builder().with_service_name(name.clone()).build(),
@@ -200,6 +271,7 @@ pub(crate) fn build(
     Ok(Telemetry {
         tracer_provider,
         meter_provider,
+        bound: config.flush_timeout,
     })
 }
 
@@ -214,15 +286,26 @@ fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, ExportError> {
     Ok(map)
 }
 
-/// Without the `tls` feature the HTTP client has no TLS and would fail every export at run
-/// time; say so at build instead. (The gRPC exporter checks this itself.)
-fn check_tls(endpoint: Option<&str>) -> Result<(), ExportError> {
-    match endpoint {
-        Some(url) if !cfg!(feature = "tls") && is_https(url) => Err(ExportError::TlsNotEnabled {
+/// An endpoint needs a scheme (`localhost:4317` would reach tonic as an unparsable URI and
+/// the HTTP client as a relative path); without the `tls` feature the HTTP client has no
+/// TLS and would fail every export at run time: say so at build instead.
+fn check_endpoint(endpoint: Option<&str>) -> Result<(), ExportError> {
+    let Some(url) = endpoint else {
+        return Ok(());
+    };
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(ExportError::InvalidEndpoint {
             endpoint: url.to_owned(),
-        }),
-        _ => Ok(()),
+            reason: "it needs a scheme: write http://host:port or https://host:port",
+        });
     }
+    if !cfg!(feature = "tls") && is_https(url) {
+        return Err(ExportError::TlsNotEnabled {
+            endpoint: url.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 pub(crate) fn is_https(url: &str) -> bool {

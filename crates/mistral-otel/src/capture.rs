@@ -114,6 +114,14 @@ impl ContentPolicy {
 }
 
 /// Serialise `value`; past `cap` bytes, cut its strings to the longest length that fits.
+///
+/// Linear in the size of `value`: it is serialised once to measure it and once more to
+/// write the result, and the longest length that fits is searched on arithmetic, not by
+/// serialising candidates. For a length `m`, strings of at most `m` characters count
+/// whole; longer ones count their first `m` characters (escaped as JSON escapes them)
+/// plus the marker. Each step of the search first bounds that sum from below (a kept
+/// character is at least one byte) and walks the long strings' first `m` characters only
+/// when the bound fits the cap, so a step costs at most the number of strings plus `cap`.
 pub(crate) fn render_capped(value: &Value, cap: usize) -> Rendered {
     let full = value.to_string();
     if full.len() <= cap {
@@ -122,15 +130,39 @@ pub(crate) fn render_capped(value: &Value, cap: usize) -> Rendered {
             truncated: false,
         };
     }
-    let longest = longest_string(value);
-    // serialised length grows with the allowed string length: binary search the largest fit
-    let (mut lo, mut hi) = (0usize, longest);
-    let mut best: Option<String> = None;
+    let mut strings: Vec<Leaf<'_>> = Vec::new();
+    collect_strings(value, &mut strings);
+    strings.sort_by_key(|leaf| leaf.chars);
+    // `base`: everything but the strings' contents (quotes, keys, numbers, structure)
+    let contents: usize = strings.iter().map(|leaf| leaf.escaped).sum();
+    let base = full.len() - contents;
+    // prefix sums of the escaped lengths, in order of character count
+    let mut short_sums = Vec::with_capacity(strings.len() + 1);
+    short_sums.push(0usize);
+    for leaf in &strings {
+        short_sums.push(short_sums.last().copied().unwrap_or(0) + leaf.escaped);
+    }
+    let size_at = |m: usize| -> Option<usize> {
+        let short = strings.partition_point(|leaf| leaf.chars <= m);
+        let long = strings.get(short..).unwrap_or_default();
+        let fixed = base + short_sums.get(short).copied().unwrap_or(0);
+        let lower = fixed + long.len() * (m + MARKER.len());
+        if lower > cap {
+            return None;
+        }
+        let cut: usize = long
+            .iter()
+            .map(|leaf| escaped_prefix_len(leaf.text, m))
+            .sum();
+        Some(fixed + cut + long.len() * MARKER.len()).filter(|size| *size <= cap)
+    };
+    let longest = strings.last().map_or(0, |leaf| leaf.chars);
+    let (mut lo, mut hi) = (0usize, longest.min(cap));
+    let mut best: Option<usize> = None;
     while lo <= hi {
         let mid = lo + (hi - lo) / 2;
-        let candidate = truncate_strings(value, mid).to_string();
-        if candidate.len() <= cap {
-            best = Some(candidate);
+        if size_at(mid).is_some() {
+            best = Some(mid);
             lo = mid + 1;
         } else if mid == 0 {
             break;
@@ -138,53 +170,106 @@ pub(crate) fn render_capped(value: &Value, cap: usize) -> Rendered {
             hi = mid - 1;
         }
     }
-    let json = best.unwrap_or_else(|| {
-        // even empty strings do not fit: say so in a value that is still valid JSON
-        let note = Value::String(format!("[truncated: {} bytes]", full.len())).to_string();
-        if note.len() <= cap {
-            note
-        } else {
-            "\"\"".to_owned()
+    let json = match best {
+        Some(m) => serde_json::to_string(&Capped {
+            value,
+            max_chars: m,
+        })
+        .unwrap_or_default(),
+        None => {
+            // even empty strings do not fit: say so in a value that is still valid JSON
+            let note = Value::String(format!("[truncated: {} bytes]", full.len())).to_string();
+            if note.len() <= cap {
+                note
+            } else {
+                "\"\"".to_owned()
+            }
         }
-    });
+    };
     Rendered {
         json,
         truncated: true,
     }
 }
 
-fn longest_string(value: &Value) -> usize {
+/// A string leaf: its text, characters and escaped length (without quotes).
+struct Leaf<'a> {
+    text: &'a str,
+    chars: usize,
+    escaped: usize,
+}
+
+fn collect_strings<'a>(value: &'a Value, out: &mut Vec<Leaf<'a>>) {
     match value {
-        Value::String(s) => s.chars().count(),
-        Value::Array(items) => items.iter().map(longest_string).max().unwrap_or(0),
-        Value::Object(map) => map.values().map(longest_string).max().unwrap_or(0),
-        _ => 0,
+        Value::String(s) => out.push(Leaf {
+            text: s,
+            chars: s.chars().count(),
+            escaped: s.chars().map(escaped_len).sum(),
+        }),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
     }
 }
 
-fn truncate_strings(value: &Value, max_chars: usize) -> Value {
-    match value {
-        Value::String(s) => {
-            if s.chars().count() <= max_chars {
-                Value::String(s.clone())
-            } else {
-                let mut cut: String = s.chars().take(max_chars).collect();
-                cut.push_str(MARKER);
-                Value::String(cut)
+/// Bytes `serde_json` writes for `c` inside a string.
+fn escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
+}
+
+fn escaped_prefix_len(text: &str, max_chars: usize) -> usize {
+    text.chars().take(max_chars).map(escaped_len).sum()
+}
+
+/// `value` serialised with every string longer than `max_chars` characters cut there and
+/// marked, without copying the value.
+struct Capped<'a> {
+    value: &'a Value,
+    max_chars: usize,
+}
+
+impl serde::Serialize for Capped<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.value {
+            Value::String(s) => match s.char_indices().nth(self.max_chars) {
+                Some((cut, _)) => {
+                    let mut text = String::with_capacity(cut + MARKER.len());
+                    text.push_str(s.get(..cut).unwrap_or_default());
+                    text.push_str(MARKER);
+                    serializer.serialize_str(&text)
+                }
+                None => serializer.serialize_str(s),
+            },
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Capped {
+                        value: item,
+                        max_chars: self.max_chars,
+                    })?;
+                }
+                seq.end()
             }
+            Value::Object(fields) => {
+                let mut map = serializer.serialize_map(Some(fields.len()))?;
+                for (key, item) in fields {
+                    map.serialize_entry(
+                        key,
+                        &Capped {
+                            value: item,
+                            max_chars: self.max_chars,
+                        },
+                    )?;
+                }
+                map.end()
+            }
+            other => other.serialize(serializer),
         }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| truncate_strings(v, max_chars))
-                .collect(),
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), truncate_strings(v, max_chars)))
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 
@@ -225,6 +310,90 @@ mod tests {
                         .ends_with('…')
                 );
             }
+        }
+    }
+
+    /// The former implementation (re-serialising every candidate), kept as the reference.
+    fn reference(value: &Value, cap: usize) -> Rendered {
+        fn longest(value: &Value) -> usize {
+            match value {
+                Value::String(s) => s.chars().count(),
+                Value::Array(items) => items.iter().map(longest).max().unwrap_or(0),
+                Value::Object(map) => map.values().map(longest).max().unwrap_or(0),
+                _ => 0,
+            }
+        }
+        fn cut(value: &Value, max: usize) -> Value {
+            match value {
+                Value::String(s) if s.chars().count() > max => {
+                    Value::String(s.chars().take(max).collect::<String>() + MARKER)
+                }
+                Value::Array(items) => Value::Array(items.iter().map(|v| cut(v, max)).collect()),
+                Value::Object(map) => {
+                    Value::Object(map.iter().map(|(k, v)| (k.clone(), cut(v, max))).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        let full = value.to_string();
+        if full.len() <= cap {
+            return Rendered {
+                json: full,
+                truncated: false,
+            };
+        }
+        let (mut lo, mut hi) = (0usize, longest(value));
+        let mut best = None;
+        while lo <= hi {
+            let mid = lo + (hi - lo) / 2;
+            let candidate = cut(value, mid).to_string();
+            if candidate.len() <= cap {
+                best = Some(candidate);
+                lo = mid + 1;
+            } else if mid == 0 {
+                break;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        let json = best.unwrap_or_else(|| {
+            let note = Value::String(format!("[truncated: {} bytes]", full.len())).to_string();
+            if note.len() <= cap {
+                note
+            } else {
+                "\"\"".to_owned()
+            }
+        });
+        Rendered {
+            json,
+            truncated: true,
+        }
+    }
+
+    fn arbitrary_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let text = proptest::string::string_regex("[a-zé\"\\\n\u{1}€😀 ]{0,40}").unwrap();
+        let leaf = prop_oneof![
+            text.prop_map(Value::String),
+            any::<i64>().prop_map(Value::from),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(3, 40, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_linear_search_cuts_exactly_as_re_serialising_every_candidate_would(
+            value in arbitrary_value(),
+            cap in 0usize..400,
+        ) {
+            proptest::prop_assert_eq!(render_capped(&value, cap), reference(&value, cap));
         }
     }
 

@@ -63,12 +63,7 @@ pub fn render_with(spans: &[SpanData], options: Render) -> String {
     roots.concat()
 }
 
-fn block(
-    span: &SpanData,
-    all: &[SpanData],
-    options: Render,
-    depth: usize,
-) -> String {
+fn block(span: &SpanData, all: &[SpanData], options: Render, depth: usize) -> String {
     let pad = "  ".repeat(depth);
     let mut out = format!(
         "{pad}{} [{}]{}\n",
