@@ -111,11 +111,13 @@ async fn mistral() -> Result<(String, String, Option<MockServer>), Box<dyn Error
     match std::env::var("MISTRAL_API_KEY") {
         Ok(key) if !key.is_empty() => Ok(("https://api.mistral.ai".into(), key, None)),
         _ => {
-            let server = MockServer::builder(Fixtures::load(mistral_otel_suite::fixtures_dir())?)
-                .chunk_bytes(512)
-                .chunk_delay(Duration::from_millis(2))
-                .start()
-                .await?;
+            let server = MockServer::builder(Fixtures::load(
+                mistral_otel_test_support::fixtures_dir("mistral"),
+            )?)
+            .chunk_bytes(512)
+            .chunk_delay(Duration::from_millis(2))
+            .start()
+            .await?;
             Ok((server.base_url(), "sk-demo".into(), Some(server)))
         }
     }

@@ -27,11 +27,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (base, key, _mock) = match std::env::var("MISTRAL_API_KEY") {
         Ok(key) if !key.is_empty() => ("https://api.mistral.ai".to_owned(), key, None),
         _ => {
-            let server = MockServer::builder(Fixtures::load(mistral_otel_suite::fixtures_dir())?)
-                .chunk_bytes(512)
-                .chunk_delay(Duration::from_millis(2))
-                .start()
-                .await?;
+            let server = MockServer::builder(Fixtures::load(
+                mistral_otel_test_support::fixtures_dir("mistral"),
+            )?)
+            .chunk_bytes(512)
+            .chunk_delay(Duration::from_millis(2))
+            .start()
+            .await?;
             (server.base_url(), "sk-demo".to_owned(), Some(server))
         }
     };

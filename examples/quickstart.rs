@@ -52,7 +52,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             ("https://api.mistral.ai".to_owned(), key, None)
         }
         _ => {
-            let fixtures = Fixtures::load(mistral_otel_suite::fixtures_dir())?;
+            let fixtures = Fixtures::load(mistral_otel_test_support::fixtures_dir("mistral"))?;
             // pieces with small gaps, as a network delivers them: real TTFT and tool timings
             let server = MockServer::builder(fixtures)
                 .chunk_bytes(512)

@@ -29,9 +29,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("support-app")));
     tracing::subscriber::set_global_default(subscriber)?;
 
-    let server = MockServer::builder(Fixtures::load(mistral_otel_suite::fixtures_dir())?)
-        .start()
-        .await?;
+    let server = MockServer::builder(Fixtures::load(mistral_otel_test_support::fixtures_dir(
+        "mistral",
+    ))?)
+    .start()
+    .await?;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(
             MistralTracing::builder()
@@ -52,7 +54,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .bearer_auth("sk-demo")
                 .header("content-type", "application/json")
                 .body(std::fs::read(
-                    mistral_otel_suite::fixtures_dir().join("start_web_search.request.json"),
+                    mistral_otel_test_support::fixtures_dir("mistral")
+                        .join("start_web_search.request.json"),
                 )?)
                 .send()
                 .await?

@@ -9,15 +9,13 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::*;
 use mistral_otel::MistralTracing;
 use mistral_otel_export::braintrust::{BraintrustConfig, Parent};
 use mistral_otel_export::{OtlpConfig, Protocol};
+use mistral_otel_test_support::mock::{TEST_KEY, client, fixtures, send_case, server};
 use otlp_receiver::{ExportKind, OtlpReceiver, ReceivedSpan};
 use serde_json::Value;
 
@@ -27,7 +25,7 @@ fn by_id(spans: &[ReceivedSpan]) -> BTreeMap<String, &ReceivedSpan> {
 
 /// Every text a fixture request sends as input: none may be exported with capture off.
 fn input_canaries() -> Vec<String> {
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let mut out = Vec::new();
     for case in fixtures.cases() {
         let Some(body) = fixtures.request_body(case) else {
@@ -62,14 +60,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 async fn replay_all(mw: MistralTracing) {
-    let server = server().await;
-    let fixtures = fixtures();
-    let client = common::client(mw);
+    let server = server("mistral").await;
+    let fixtures = fixtures("mistral");
+    let client = client(mw);
     for case in fixtures.cases() {
         if case.request_body.is_none() && case.method == "POST" {
             continue;
         }
-        send_case(&client, &fixtures, &server.base_url(), &case.name).await;
+        send_case(&client, &fixtures, &server, &case.name).await;
     }
 }
 
@@ -191,9 +189,9 @@ async fn braintrust_receives_native_attributes_on_its_path_with_both_headers() {
         telemetry.meter_provider().is_none(),
         "Braintrust takes no metrics"
     );
-    let server = server().await;
-    let fixtures = fixtures();
-    let client = common::client(
+    let server = server("mistral").await;
+    let fixtures = fixtures("mistral");
+    let client = client(
         MistralTracing::builder()
             .host("127.0.0.1")
             .tracer_provider(telemetry.tracer_provider())
@@ -208,7 +206,7 @@ async fn braintrust_receives_native_attributes_on_its_path_with_both_headers() {
         "start_stream_tools",
         "start_stream_agent_handoff",
     ] {
-        send_case(&client, &fixtures, &server.base_url(), case).await;
+        send_case(&client, &fixtures, &server, case).await;
     }
     telemetry.force_flush().unwrap();
     telemetry.shutdown().unwrap();

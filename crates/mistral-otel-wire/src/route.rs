@@ -88,6 +88,53 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every endpoint, in declaration order.
+    pub const ALL: [Operation; 40] = {
+        use Operation::*;
+        [
+            ConversationStart,
+            ConversationAppend,
+            ConversationRestart,
+            ConversationList,
+            ConversationGet,
+            ConversationDelete,
+            ConversationHistory,
+            ConversationMessages,
+            AgentCreate,
+            AgentList,
+            AgentListPages,
+            AgentGet,
+            AgentUpdate,
+            AgentDelete,
+            AgentUpdateVersion,
+            AgentListVersions,
+            AgentGetVersion,
+            AgentCreateAlias,
+            AgentListAliases,
+            AgentDeleteAlias,
+            LibraryList,
+            LibraryCreate,
+            LibraryGet,
+            LibraryUpdate,
+            LibraryDelete,
+            DocumentList,
+            DocumentUpload,
+            DocumentGet,
+            DocumentUpdate,
+            DocumentDelete,
+            DocumentTextContent,
+            DocumentStatus,
+            DocumentSignedUrl,
+            DocumentExtractedTextSignedUrl,
+            DocumentReprocess,
+            DocumentSignedUploadUrl,
+            DocumentIngestFromBlobStorage,
+            AccessList,
+            AccessUpdateOrCreate,
+            AccessDelete,
+        ]
+    };
+
     /// The SDK-style operation name, e.g. `"conversations.start"`,
     /// `"conversations.get_history"`, `"libraries.documents.upload"`.
     pub fn name(self) -> &'static str {

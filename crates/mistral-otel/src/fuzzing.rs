@@ -40,6 +40,12 @@ fn turn(tracer: Arc<BoxedTracer>, capture: bool) -> Turn {
     )
 }
 
+/// A recorder after its body ended, still alive: whatever spans it did not end itself are
+/// still open (the SDK would end them when this is dropped). Check before dropping it.
+pub struct Driven {
+    _observer: Box<dyn Observer>,
+}
+
 fn drive(observer: &mut dyn Observer, chunks: &[&[u8]], ending: Ending) {
     for chunk in chunks {
         observer.on_data(&Bytes::copy_from_slice(chunk), std::time::Instant::now());
@@ -58,9 +64,12 @@ pub fn stream_turn(
     max_event_bytes: usize,
     capture: bool,
     ending: Ending,
-) {
+) -> Driven {
     let mut body = StreamBody::new(turn(tracer, capture), max_event_bytes, None);
     drive(&mut body, chunks, ending);
+    Driven {
+        _observer: Box::new(body),
+    }
 }
 
 /// Feed `chunks` as a plain turn body with `status`, then end it.
@@ -71,7 +80,7 @@ pub fn plain_turn(
     max_body_bytes: usize,
     capture: bool,
     ending: Ending,
-) {
+) -> Driven {
     let mut body = PlainBody::new(
         turn(tracer, capture),
         PlainKind::Turn(None),
@@ -80,4 +89,7 @@ pub fn plain_turn(
         None,
     );
     drive(&mut body, chunks, ending);
+    Driven {
+        _observer: Box::new(body),
+    }
 }

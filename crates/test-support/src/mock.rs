@@ -57,9 +57,9 @@ pub fn case_request(
         .body(body)
 }
 
-/// What a caller saw of a response, read to its end, with the response still held.
-#[derive(Debug)]
-pub struct Held {
+/// What a caller saw of a response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
     /// Status code.
     pub status: u16,
     /// Headers (without `date`), sorted.
@@ -70,12 +70,27 @@ pub struct Held {
     pub content_length: Option<u64>,
     /// Every body byte, in order.
     pub body: Bytes,
+}
+
+/// A response read to its end and still held (not dropped): what the caller saw, plus the
+/// response itself.
+#[derive(Debug)]
+pub struct Held {
+    /// What the caller saw.
+    pub seen: Seen,
     /// Body frames as the caller received them.
     pub frames: usize,
-    /// Wall time right after the last frame (or the end) was read.
+    /// Wall time right after the end of the body was read.
     pub read_at: SystemTime,
     /// The response, not yet dropped.
     pub response: reqwest::Response,
+}
+
+impl std::ops::Deref for Held {
+    type Target = Seen;
+    fn deref(&self) -> &Seen {
+        &self.seen
+    }
 }
 
 /// Read a response to its end (`chunk()` until `None`) without dropping it.
@@ -97,11 +112,13 @@ pub async fn read_holding(mut response: reqwest::Response) -> Held {
         frames += 1;
     }
     Held {
-        status,
-        headers,
-        url,
-        content_length,
-        body: body.freeze(),
+        seen: Seen {
+            status,
+            headers,
+            url,
+            content_length,
+            body: body.freeze(),
+        },
         frames,
         read_at: SystemTime::now(),
         response,
@@ -156,4 +173,17 @@ pub fn push_turn_case(
     };
     let request = format!(r#"{{"inputs":"hi","model":"mistral-small-latest","stream":{stream}}}"#);
     fixtures.push_case(case, Some(Bytes::from(request)), Some(body.into()));
+}
+
+/// The fixture set `set` under `tests/fixtures/`.
+pub fn fixtures(set: &str) -> Fixtures {
+    Fixtures::load(crate::fixtures_dir(set)).expect("fixtures")
+}
+
+/// A mock serving the fixture set `set`.
+pub async fn server(set: &str) -> MockServer {
+    MockServer::builder(fixtures(set))
+        .start()
+        .await
+        .expect("mock server")
 }

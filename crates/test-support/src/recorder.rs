@@ -98,9 +98,12 @@ impl Recorder {
         self.exporter.get_finished_spans().expect("in-memory spans")
     }
 
-    /// Forget exported spans.
+    /// Forget exported spans and the started / ended counts (call it between calls, not
+    /// during one).
     pub fn reset(&self) {
         self.exporter.reset();
+        self.counter.started.store(0, Ordering::SeqCst);
+        self.counter.ended.store(0, Ordering::SeqCst);
     }
 
     /// Started / ended counts.

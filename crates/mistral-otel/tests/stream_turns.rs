@@ -7,14 +7,12 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
 use futures_util::StreamExt;
 use mistral_mock::{Fixtures, MockServer};
-use mistral_otel_suite::*;
+use mistral_otel_test_support::mock::*;
+use mistral_otel_test_support::*;
 use opentelemetry::Value;
 use opentelemetry::trace::Status;
 use opentelemetry_sdk::trace::SpanData;
@@ -45,21 +43,18 @@ async fn replay(
     capture: bool,
 ) -> (Vec<SpanData>, Recorder) {
     let recorder = Recorder::new();
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = builder(fixtures.clone()).start().await.unwrap();
-    let client = traced_client(&recorder, capture);
-    let seen = send_case(&client, &fixtures, &server.base_url(), case).await;
+    let client = traced_client(&recorder, &server, capture);
+    let seen = send_case(&client, &fixtures, &server, case).await;
     assert_eq!(
-        Some(seen.body),
+        Some(seen.body.clone()),
         fixtures.response_body(fixtures.case(case).unwrap()),
         "bytes differ for {case}"
     );
-    let spans = recorder.spans();
-    assert_eq!(
-        recorder.counter().started(),
-        recorder.counter().ended(),
-        "{case}: a span was left open"
-    );
+    // the response is still held: every span was ended by the instrumentation
+    let spans = recorder.assert_all_exported(case);
+    drop(seen);
     assert_children_inside_parents(&spans);
     (spans, recorder)
 }
@@ -69,8 +64,8 @@ async fn every_stream_fixture_gives_the_same_tree_in_every_chunking() {
     for case in STREAM_CASES {
         let (whole, _) = replay(MockServer::builder, case, false).await;
         let reference = tree_shape(&whole);
-        let expected = fixtures()
-            .expected_aggregate(fixtures().case(case).unwrap())
+        let expected = fixtures("mistral")
+            .expected_aggregate(fixtures("mistral").case(case).unwrap())
             .unwrap();
         for (label, spans) in [
             (
@@ -249,7 +244,12 @@ async fn first_chunk_reaches_the_caller_before_the_next_is_sent_and_ttft_is_exac
     let recorder = Recorder::new();
     let gap = Duration::from_millis(200);
     let (base, mut sent) = paced_server(vec![STARTED, DELTA, DELTA, DONE], gap).await;
-    let client = traced_client(&recorder, false);
+    let client = client(
+        mistral_otel::MistralTracing::builder()
+            .host("127.0.0.1")
+            .tracer_provider(&recorder.provider)
+            .build(),
+    );
     let before = Instant::now();
     let resp = client
         .post(format!("{base}/v1/conversations"))
@@ -294,15 +294,15 @@ async fn first_chunk_reaches_the_caller_before_the_next_is_sent_and_ttft_is_exac
 #[tokio::test]
 async fn dropping_the_stream_after_the_first_chunk_ends_everything_as_cancelled() {
     let recorder = Recorder::new();
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone())
         .chunk_bytes(300)
         .chunk_delay(Duration::from_millis(5))
         .start()
         .await
         .unwrap();
-    let client = traced_client(&recorder, true);
-    let resp = case_request(&client, &fixtures, &server.base_url(), "start_stream_tools")
+    let client = traced_client(&recorder, &server, true);
+    let resp = case_request(&client, &fixtures, &server, "start_stream_tools")
         .send()
         .await
         .unwrap();
@@ -312,7 +312,7 @@ async fn dropping_the_stream_after_the_first_chunk_ends_everything_as_cancelled(
     }
     drop(stream);
     let spans = recorder.spans();
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
+    // "cancelled" is written only by the instrumentation's own end at drop
     let t = turn(&spans);
     assert_eq!(outcome(t).as_deref(), Some("cancelled"));
     assert_eq!(t.status, Status::Unset);
@@ -323,27 +323,21 @@ async fn dropping_the_stream_after_the_first_chunk_ends_everything_as_cancelled(
 #[tokio::test]
 async fn dropping_the_response_before_reading_ends_the_turn_as_cancelled() {
     let recorder = Recorder::new();
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
-    let client = traced_client(&recorder, false);
-    let resp = case_request(
-        &client,
-        &fixtures,
-        &server.base_url(),
-        "start_stream_agent_handoff",
-    )
-    .send()
-    .await
-    .unwrap();
+    let client = traced_client(&recorder, &server, false);
+    let resp = case_request(&client, &fixtures, &server, "start_stream_agent_handoff")
+        .send()
+        .await
+        .unwrap();
     drop(resp);
     let spans = recorder.spans();
     assert_eq!(spans.len(), 1);
     assert_eq!(outcome(&spans[0]).as_deref(), Some("cancelled"));
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
 }
 
 fn truncated_fixtures(cut: impl Fn(&[u8]) -> Vec<u8>) -> (Fixtures, &'static str) {
-    let mut fixtures = fixtures();
+    let mut fixtures = fixtures("mistral");
     let base = fixtures.case("start_stream_tools").unwrap().clone();
     let body = fixtures.response_body(&base).unwrap();
     let request = fixtures.request_body(&base);
@@ -356,8 +350,8 @@ fn truncated_fixtures(cut: impl Fn(&[u8]) -> Vec<u8>) -> (Fixtures, &'static str
 #[tokio::test]
 async fn a_body_cut_mid_event_ends_as_truncated_with_tools_incomplete() {
     let text = String::from_utf8(
-        fixtures()
-            .response_body(fixtures().case("start_stream_tools").unwrap())
+        fixtures("mistral")
+            .response_body(fixtures("mistral").case("start_stream_tools").unwrap())
             .unwrap()
             .to_vec(),
     )
@@ -371,10 +365,10 @@ async fn a_body_cut_mid_event_ends_as_truncated_with_tools_incomplete() {
         .start()
         .await
         .unwrap();
-    let client = traced_client(&recorder, false);
-    send_case(&client, &fixtures, &server.base_url(), name).await;
-    let spans = recorder.spans();
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
+    let client = traced_client(&recorder, &server, false);
+    let held = send_case(&client, &fixtures, &server, name).await;
+    let spans = recorder.assert_all_exported(name);
+    drop(held);
     let t = turn(&spans);
     assert_eq!(outcome(t).as_deref(), Some("truncated"));
     assert_eq!(
@@ -399,23 +393,24 @@ async fn a_final_event_without_blank_line_is_still_dispatched() {
     let (fixtures, name) = truncated_fixtures(|b| b[..b.len() - 1].to_vec());
     let recorder = Recorder::new();
     let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
-    let client = traced_client(&recorder, false);
-    send_case(&client, &fixtures, &server.base_url(), name).await;
-    let spans = recorder.spans();
+    let client = traced_client(&recorder, &server, false);
+    let held = send_case(&client, &fixtures, &server, name).await;
+    let spans = recorder.assert_all_exported(name);
+    drop(held);
     assert_eq!(outcome(turn(&spans)).as_deref(), Some("completed"));
 }
 
 #[tokio::test]
 async fn a_connection_reset_mid_stream_ends_as_error_and_the_caller_gets_the_error() {
     let recorder = Recorder::new();
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone())
         .fail_after_bytes("start_stream_tools", 2000)
         .start()
         .await
         .unwrap();
-    let client = traced_client(&recorder, false);
-    let resp = case_request(&client, &fixtures, &server.base_url(), "start_stream_tools")
+    let client = traced_client(&recorder, &server, false);
+    let resp = case_request(&client, &fixtures, &server, "start_stream_tools")
         .send()
         .await
         .unwrap();
@@ -428,9 +423,8 @@ async fn a_connection_reset_mid_stream_ends_as_error_and_the_caller_gets_the_err
         }
     }
     assert!(got_error, "the caller must see the transport error");
+    let spans = recorder.assert_all_exported("reset");
     drop(stream);
-    let spans = recorder.spans();
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
     let t = turn(&spans);
     assert_eq!(outcome(t).as_deref(), Some("error"));
     assert!(matches!(t.status, Status::Error { .. }));
@@ -440,7 +434,7 @@ async fn a_connection_reset_mid_stream_ends_as_error_and_the_caller_gets_the_err
 #[tokio::test]
 async fn an_event_larger_than_the_cap_stops_collection_but_not_the_bytes() {
     let recorder = Recorder::new();
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone())
         .chunk_bytes(64)
         .start()
@@ -454,13 +448,13 @@ async fn an_event_larger_than_the_cap_stops_collection_but_not_the_bytes() {
             .max_event_bytes(100)
             .build(),
     );
-    let seen = send_case(&client, &fixtures, &server.base_url(), "start_stream_tools").await;
+    let seen = send_case(&client, &fixtures, &server, "start_stream_tools").await;
     assert_eq!(
-        Some(seen.body),
+        Some(seen.body.clone()),
         fixtures.response_body(fixtures.case("start_stream_tools").unwrap())
     );
-    let spans = recorder.spans();
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
+    let spans = recorder.assert_all_exported("overflow");
+    drop(seen);
     assert_eq!(
         attr(turn(&spans), "mistral_ai.stream.overflow"),
         Some(&Value::Bool(true))
@@ -480,7 +474,7 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
 
 #[tokio::test]
 async fn a_mid_stream_error_reaches_the_caller_as_a_bare_client_would_see_it() {
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone())
         .fail_after_bytes("start_stream_tools", 1500)
         .start()
@@ -488,10 +482,10 @@ async fn a_mid_stream_error_reaches_the_caller_as_a_bare_client_would_see_it() {
         .unwrap();
     let recorder = Recorder::new();
     let bare = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).build();
-    let traced = traced_client(&recorder, false);
+    let traced = traced_client(&recorder, &server, false);
     let mut seen = Vec::new();
     for client in [&bare, &traced] {
-        let resp = case_request(client, &fixtures, &server.base_url(), "start_stream_tools")
+        let resp = case_request(client, &fixtures, &server, "start_stream_tools")
             .send()
             .await
             .unwrap();

@@ -7,17 +7,15 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::*;
 use futures_util::StreamExt;
 use http::Extensions;
 use mistral_otel::MistralTracing;
 use mistral_otel::options::DisablePropagation;
-use mistral_otel_suite::*;
+use mistral_otel_test_support::mock::*;
+use mistral_otel_test_support::*;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{SpanKind, TracerProvider as _};
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, HistogramDataPoint, MetricData};
@@ -87,17 +85,16 @@ fn get(attrs: &[KeyValue], key: &str) -> Option<String> {
 async fn genai_metrics_carry_the_conventions_names_buckets_attributes_and_fixture_usage() {
     let recorder = Recorder::new();
     // bodies in 256-byte pieces: chunk gaps are recorded per network frame with output
-    let server = mistral_mock::MockServer::builder(fixtures())
+    let server = mistral_mock::MockServer::builder(fixtures("mistral"))
         .chunk_bytes(256)
         .start()
         .await
         .unwrap();
-    let fixtures = fixtures();
-    let client = traced_client(&recorder, false);
-    let base = server.base_url();
-    send_case(&client, &fixtures, &base, "start_web_search").await;
-    send_case(&client, &fixtures, &base, "error_429").await;
-    send_case(&client, &fixtures, &base, "start_stream_tools").await;
+    let fixtures = fixtures("mistral");
+    let client = traced_client(&recorder, &server, false);
+    send_case(&client, &fixtures, &server, "start_web_search").await;
+    send_case(&client, &fixtures, &server, "error_429").await;
+    send_case(&client, &fixtures, &server, "start_stream_tools").await;
 
     let duration = histogram_points_f64(&recorder, "gen_ai.client.operation.duration");
     assert!(!duration.is_empty());
@@ -184,8 +181,8 @@ async fn genai_metrics_carry_the_conventions_names_buckets_attributes_and_fixtur
 #[tokio::test]
 async fn metrics_can_be_turned_off() {
     let recorder = Recorder::new();
-    let server = server().await;
-    let fixtures = fixtures();
+    let server = server("mistral").await;
+    let fixtures = fixtures("mistral");
     let client = client(
         MistralTracing::builder()
             .host("127.0.0.1")
@@ -193,7 +190,7 @@ async fn metrics_can_be_turned_off() {
             .metrics(false)
             .build(),
     );
-    send_case(&client, &fixtures, &server.base_url(), "start_web_search").await;
+    send_case(&client, &fixtures, &server, "start_web_search").await;
     assert!(histogram_points_f64(&recorder, "gen_ai.client.operation.duration").is_empty());
 }
 
@@ -203,12 +200,11 @@ async fn traceparent_is_injected_unless_disabled_per_request_or_per_client() {
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
     );
     let recorder = Recorder::new();
-    let server = server().await;
-    let fixtures = fixtures();
-    let base = server.base_url();
-    let client = traced_client(&recorder, false);
-    send_case(&client, &fixtures, &base, "append").await;
-    case_request(&client, &fixtures, &base, "append")
+    let server = server("mistral").await;
+    let fixtures = fixtures("mistral");
+    let client = traced_client(&recorder, &server, false);
+    send_case(&client, &fixtures, &server, "append").await;
+    case_request(&client, &fixtures, &server, "append")
         .with_extension(DisablePropagation)
         .send()
         .await
@@ -216,7 +212,7 @@ async fn traceparent_is_injected_unless_disabled_per_request_or_per_client() {
         .bytes()
         .await
         .unwrap();
-    let quiet = common::client(
+    let quiet = mistral_otel_test_support::mock::client(
         MistralTracing::builder()
             .host("127.0.0.1")
             .tracer_provider(&recorder.provider)
@@ -224,7 +220,7 @@ async fn traceparent_is_injected_unless_disabled_per_request_or_per_client() {
             .propagate(false)
             .build(),
     );
-    send_case(&quiet, &fixtures, &base, "append").await;
+    send_case(&quiet, &fixtures, &server, "append").await;
 
     let requests = server.requests();
     let spans = recorder.spans();
@@ -279,9 +275,8 @@ impl Middleware for RetryOnce {
 
 #[tokio::test]
 async fn retry_inside_gives_one_turn_span_retry_outside_gives_one_per_attempt() {
-    let server = server().await;
-    let fixtures = fixtures();
-    let base = server.base_url();
+    let server = server("mistral").await;
+    let fixtures = fixtures("mistral");
     for inside in [true, false] {
         let recorder = Recorder::new();
         let attempts = Arc::new(AtomicUsize::new(0));
@@ -297,7 +292,7 @@ async fn retry_inside_gives_one_turn_span_retry_outside_gives_one_per_attempt() 
             builder.with(RetryOnce(attempts.clone())).with(mw).build()
         };
         // error_429 always answers 429: both attempts are rate limited
-        send_case(&client, &fixtures, &base, "error_429").await;
+        send_case(&client, &fixtures, &server, "error_429").await;
         assert_eq!(attempts.load(Ordering::SeqCst), 2);
         let turns = recorder
             .spans()
@@ -312,9 +307,9 @@ async fn retry_inside_gives_one_turn_span_retry_outside_gives_one_per_attempt() 
 async fn turn_spans_nest_under_tracing_spans_via_tracing_opentelemetry() {
     use tracing_subscriber::layer::SubscriberExt;
     let recorder = Recorder::new();
-    let server = server().await;
-    let fixtures = fixtures();
-    let client = traced_client(&recorder, false);
+    let server = server("mistral").await;
+    let fixtures = fixtures("mistral");
+    let client = traced_client(&recorder, &server, false);
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(recorder.provider.tracer("app")));
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -327,12 +322,11 @@ async fn turn_spans_nest_under_tracing_spans_via_tracing_opentelemetry() {
                 tracing_opentelemetry::OpenTelemetrySpanExt::context(&tracing::Span::current());
             opentelemetry::context::FutureExt::with_context(
                 async {
-                    let mut s =
-                        case_request(&client, &fixtures, &server.base_url(), "start_stream_tools")
-                            .send()
-                            .await
-                            .unwrap()
-                            .bytes_stream();
+                    let mut s = case_request(&client, &fixtures, &server, "start_stream_tools")
+                        .send()
+                        .await
+                        .unwrap()
+                        .bytes_stream();
                     while s.next().await.is_some() {}
                 },
                 cx,

@@ -9,18 +9,15 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Instant;
 
 use bytes::Bytes;
-use common::*;
-use futures_util::StreamExt;
-use mistral_mock::{Case, Fixtures, MockServer};
+use mistral_mock::{Fixtures, MockServer};
 use mistral_otel::MistralTracing;
-use mistral_otel_suite::*;
+use mistral_otel_test_support::mock::*;
+use mistral_otel_test_support::*;
 use opentelemetry::Value;
 use opentelemetry::trace::SpanKind;
 use opentelemetry_sdk::trace::SpanData;
@@ -52,13 +49,13 @@ type Shape = Vec<(usize, String, String)>;
 /// The tree of each stream fixture served whole: what every chunking must reproduce.
 static WHOLE_TREES: LazyLock<HashMap<&'static str, Shape>> = LazyLock::new(|| {
     RT.block_on(async {
-        let fixtures = fixtures();
+        let fixtures = fixtures("mistral");
         let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
         let mut trees = HashMap::new();
         for case in STREAM_CASES {
             let recorder = Recorder::new();
-            let client = traced_client(&recorder, false);
-            send_case(&client, &fixtures, &server.base_url(), case).await;
+            let client = traced_client(&recorder, &server, false);
+            send_case(&client, &fixtures, &server, case).await;
             trees.insert(case, tree_shape(&recorder.spans()));
         }
         trees
@@ -68,7 +65,7 @@ static WHOLE_TREES: LazyLock<HashMap<&'static str, Shape>> = LazyLock::new(|| {
 /// Every line of the stream fixtures (with its line break): material for bodies that
 /// look like real streams in parts.
 static FIXTURE_LINES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     STREAM_CASES
         .iter()
         .flat_map(|case| {
@@ -84,38 +81,17 @@ static FIXTURE_LINES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
 
 /// A start call (`POST /v1/conversations`) answered with `body` as `content_type`.
 fn synthetic_start(name: &str, stream: bool, content_type: &str, body: Bytes) -> Fixtures {
-    let accept = if stream {
-        "text/event-stream"
-    } else {
-        "application/json"
-    };
-    let case = Case {
-        name: name.to_owned(),
-        method: "POST".to_owned(),
-        path: "/v1/conversations".to_owned(),
-        request_headers: BTreeMap::from([
-            (
-                "Authorization".to_owned(),
-                "Bearer <MISTRAL_API_KEY>".to_owned(),
-            ),
-            ("Accept".to_owned(), accept.to_owned()),
-            ("Content-Type".to_owned(), "application/json".to_owned()),
-        ]),
-        response_headers: BTreeMap::from([("content-type".to_owned(), content_type.to_owned())]),
-        ..Case::default()
-    };
-    let request = format!(r#"{{"inputs":"hi","model":"mistral-small-latest","stream":{stream}}}"#);
     let mut fixtures = Fixtures::empty();
-    fixtures.push_case(case, Some(Bytes::from(request)), Some(body));
-    fixtures
-}
-
-fn assert_every_span_ended(recorder: &Recorder, what: &str) {
-    assert_eq!(
-        recorder.counter().started(),
-        recorder.counter().ended(),
-        "{what}: a span was left open"
+    push_turn_case(
+        &mut fixtures,
+        name,
+        "/v1/conversations",
+        stream,
+        200,
+        content_type,
+        body,
     );
+    fixtures
 }
 
 fn the_turn(spans: &[SpanData]) -> &SpanData {
@@ -149,11 +125,10 @@ fn sse_like_body() -> impl Strategy<Value = Vec<u8>> {
 
 /// Read a response as a stream, comparing each chunk with the matching slice of
 /// `expected` (no second copy of a giant body); returns the byte count.
-async fn read_and_compare(response: reqwest::Response, expected: &Bytes) -> usize {
-    let mut stream = response.bytes_stream();
+/// Read to the end without dropping the response, comparing every byte on the way.
+async fn read_and_compare(response: &mut reqwest::Response, expected: &Bytes) -> usize {
     let mut offset = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.expect("body chunk");
+    while let Some(chunk) = response.chunk().await.expect("body chunk") {
         let end = offset + chunk.len();
         assert!(end <= expected.len(), "more bytes than the server sent");
         assert!(
@@ -181,20 +156,20 @@ proptest! {
     ) {
         let reference = &WHOLE_TREES[case];
         RT.block_on(async {
-            let fixtures = fixtures();
+            let fixtures = fixtures("mistral");
             let server = MockServer::builder(fixtures.clone())
                 .random_chunks(seed, max)
                 .start()
                 .await
                 .unwrap();
             let recorder = Recorder::new();
-            let client = traced_client(&recorder, capture);
-            let seen = send_case(&client, &fixtures, &server.base_url(), case).await;
-            assert_eq!(Some(seen.body), fixtures.response_body(fixtures.case(case).unwrap()));
-            let spans = recorder.spans();
+            let client = traced_client(&recorder, &server, capture);
+            let seen = send_case(&client, &fixtures, &server, case).await;
+            assert_eq!(Some(seen.body.clone()), fixtures.response_body(fixtures.case(case).unwrap()));
+            let spans = recorder.assert_all_exported(case);
+            drop(seen);
             assert_eq!(&tree_shape(&spans), reference, "{case} cut by seed {seed}, max {max}");
             assert_children_inside_parents(&spans);
-            assert_every_span_ended(&recorder, case);
         });
     }
 
@@ -226,11 +201,11 @@ proptest! {
                     .max_event_bytes(max_event_bytes)
                     .build(),
             );
-            let seen = send_case(&client, &fixtures, &server.base_url(), "arbitrary").await;
+            let seen = send_case(&client, &fixtures, &server, "arbitrary").await;
             assert_eq!(seen.status, 200);
             assert_eq!(seen.body, body, "the caller got other bytes");
-            let spans = recorder.spans();
-            assert_every_span_ended(&recorder, "arbitrary body");
+            let spans = recorder.assert_all_exported("arbitrary body");
+            drop(seen);
             assert_children_inside_parents(&spans);
             let turn = the_turn(&spans);
             for span in &spans {
@@ -260,17 +235,17 @@ async fn a_64_mib_event_without_line_break_passes_through_and_marks_overflow() {
         .await
         .unwrap();
     let recorder = Recorder::new();
-    let client = traced_client(&recorder, true);
+    let client = traced_client(&recorder, &server, true);
     let started = Instant::now();
-    let response = case_request(&client, &fixtures, &server.base_url(), "giant_event")
+    let mut response = case_request(&client, &fixtures, &server, "giant_event")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(read_and_compare(response, &body).await, GIANT);
+    assert_eq!(read_and_compare(&mut response, &body).await, GIANT);
     eprintln!("64 MiB event streamed in {:?}", started.elapsed());
-    let spans = recorder.spans();
-    assert_every_span_ended(&recorder, "giant event");
+    let spans = recorder.assert_all_exported("giant event");
+    drop(response);
     let turn = the_turn(&spans);
     assert_eq!(
         attr(turn, "mistral_ai.stream.overflow"),
@@ -299,17 +274,17 @@ async fn a_64_mib_json_response_passes_through_and_marks_the_body_over_cap() {
         .await
         .unwrap();
     let recorder = Recorder::new();
-    let client = traced_client(&recorder, true);
+    let client = traced_client(&recorder, &server, true);
     let started = Instant::now();
-    let response = case_request(&client, &fixtures, &server.base_url(), "giant_json")
+    let mut response = case_request(&client, &fixtures, &server, "giant_json")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(read_and_compare(response, &body).await, GIANT);
+    assert_eq!(read_and_compare(&mut response, &body).await, GIANT);
     eprintln!("64 MiB JSON body streamed in {:?}", started.elapsed());
-    let spans = recorder.spans();
-    assert_every_span_ended(&recorder, "giant JSON");
+    let spans = recorder.assert_all_exported("giant JSON");
+    drop(response);
     let turn = the_turn(&spans);
     assert_eq!(
         attr(turn, "mistral_ai.response.body_over_cap"),
@@ -321,10 +296,10 @@ async fn a_64_mib_json_response_passes_through_and_marks_the_body_over_cap() {
 #[tokio::test]
 async fn a_multi_mib_multipart_upload_passes_through_unread() {
     const FILE: usize = 6 * 1024 * 1024;
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
     let recorder = Recorder::new();
-    let client = traced_client(&recorder, true);
+    let client = traced_client(&recorder, &server, true);
     let case = fixtures.case("library_document_upload").unwrap();
     let content: Vec<u8> = (0..FILE).map(|i| (i % 251) as u8).collect();
     let form = reqwest::multipart::Form::new().part(
@@ -334,14 +309,14 @@ async fn a_multi_mib_multipart_upload_passes_through_unread() {
             .mime_str("application/pdf")
             .unwrap(),
     );
-    let response = case_request(&client, &fixtures, &server.base_url(), &case.name)
+    let response = case_request(&client, &fixtures, &server, &case.name)
         .multipart(form)
         .send()
         .await
         .unwrap();
-    let seen = read(response).await;
+    let seen = read_holding(response).await;
     assert_eq!(seen.status, 201);
-    assert_eq!(Some(seen.body), fixtures.response_body(case));
+    assert_eq!(Some(seen.body.clone()), fixtures.response_body(case));
 
     let recorded = server.requests();
     assert_eq!(recorded.len(), 1);
@@ -359,8 +334,8 @@ async fn a_multi_mib_multipart_upload_passes_through_unread() {
             .starts_with("multipart/form-data; boundary=")
     );
 
-    let spans = recorder.spans();
-    assert_every_span_ended(&recorder, "upload");
+    let spans = recorder.assert_all_exported("upload");
+    drop(seen);
     let span = one(&spans, "POST /v1/libraries/{library_id}/documents");
     assert_eq!(attr_i64(span, "http.response.status_code"), Some(201));
     assert_eq!(spans.len(), 1);

@@ -7,11 +7,10 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
-use common::*;
-use mistral_mock::{Fixtures, MockServer};
-use mistral_otel_suite::*;
+use mistral_mock::MockServer;
+use mistral_otel::MistralTracing;
+use mistral_otel_test_support::mock::*;
+use mistral_otel_test_support::*;
 use opentelemetry::trace::{SpanKind, Status};
 
 const AGENT: &str = "ag_019cad8fbf88776b883159fcb56e5352";
@@ -217,6 +216,35 @@ fn expectations() -> Vec<Expectation> {
             ],
         ),
         (
+            "library_document_upload",
+            "POST /v1/libraries/{library_id}/documents",
+            "libraries.documents.upload",
+            vec![
+                ("mistral_ai.library.id", s(LIBRARY)),
+                ("mistral_ai.document.id", s(DOCUMENT)),
+                ("mistral_ai.document.process_status", s("todo")),
+            ],
+        ),
+        (
+            "document_signed_upload_url",
+            "GET /v1/libraries/{library_id}/documents/signed-upload-url",
+            "libraries.documents.get_signed_upload_url",
+            vec![("mistral_ai.library.id", s(LIBRARY))],
+        ),
+        (
+            "document_ingest_from_blob_storage",
+            "POST /v1/libraries/{library_id}/documents/ingest-from-blob-storage",
+            "libraries.documents.ingest_from_blob_storage",
+            vec![
+                ("mistral_ai.library.id", s(LIBRARY)),
+                (
+                    "mistral_ai.document.id",
+                    s("019cb3f0-2b44-7a51-9c1e-5d2f8e6a7b10"),
+                ),
+                ("mistral_ai.document.process_status", s("todo")),
+            ],
+        ),
+        (
             "document_get",
             "GET /v1/libraries/{library_id}/documents/{document_id}",
             "libraries.documents.get",
@@ -292,32 +320,35 @@ fn expectations() -> Vec<Expectation> {
     ]
 }
 
-fn beta_fixtures() -> Fixtures {
-    Fixtures::load(fixtures_dir().join("../beta_surface")).expect("beta fixtures")
-}
-
 #[tokio::test]
 async fn every_read_agent_and_library_endpoint_gets_its_span() {
     let recorder = Recorder::new();
-    let shared = fixtures();
-    let beta = beta_fixtures();
+    let shared = fixtures("mistral");
+    let beta = fixtures("beta_surface");
     let shared_server = MockServer::builder(shared.clone()).start().await.unwrap();
     let beta_server = MockServer::builder(beta.clone()).start().await.unwrap();
-    let client = traced_client(&recorder, false);
-    let mut covered = 0;
+    // both mocks are Mistral here
+    let client = client(
+        MistralTracing::builder()
+            .host("127.0.0.1")
+            .tracer_provider(&recorder.provider)
+            .build(),
+    );
+    let mut operations_seen = std::collections::BTreeSet::new();
     for (case, name, operation, attrs) in expectations() {
         recorder.reset();
-        let (fixtures, base) = if shared.case(case).is_some() {
-            (&shared, shared_server.base_url())
+        let (fixtures, server) = if shared.case(case).is_some() {
+            (&shared, &shared_server)
         } else {
-            (&beta, beta_server.base_url())
+            (&beta, &beta_server)
         };
-        let seen = send_case(&client, fixtures, &base, case).await;
+        let seen = send_case(&client, fixtures, server, case).await;
         let expected_body = fixtures
             .response_body(fixtures.case(case).unwrap())
             .unwrap_or_default();
         assert_eq!(seen.body, expected_body, "{case}: body changed");
-        let spans = recorder.spans();
+        let spans = recorder.assert_all_exported(case);
+        drop(seen);
         assert_eq!(spans.len(), 1, "{case}: {:?}", names(&spans));
         let span = &spans[0];
         assert_eq!(span.name, name, "{case}");
@@ -354,26 +385,30 @@ async fn every_read_agent_and_library_endpoint_gets_its_span() {
                 "{case}: {key}"
             );
         }
-        // each key at most once
-        let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
-        keys.sort();
-        let before = keys.len();
-        keys.dedup();
-        assert_eq!(before, keys.len(), "{case}: duplicate attribute keys");
-        covered += 1;
+        assert_unique_keys(&spans);
+        operations_seen.insert(attr_str(span, "mistral_ai.operation").unwrap());
     }
-    assert_eq!(covered, expectations().len());
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
+    // every non-turn endpoint the wire crate knows was replayed and recognised
+    let missing: Vec<&str> = mistral_otel_wire::Operation::ALL
+        .iter()
+        .filter(|op| !op.is_turn())
+        .map(|op| op.name())
+        .filter(|name| !operations_seen.contains(*name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a replayed fixture: {missing:?}"
+    );
 }
 
 #[tokio::test]
 async fn agent_instructions_are_captured_only_with_content_on() {
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
     for capture in [false, true] {
         let recorder = Recorder::new();
-        let client = traced_client(&recorder, capture);
-        send_case(&client, &fixtures, &server.base_url(), "agent_create").await;
+        let client = traced_client(&recorder, &server, capture);
+        send_case(&client, &fixtures, &server, "agent_create").await;
         let spans = recorder.spans();
         let span = one(&spans, "create_agent triage-agent");
         assert_eq!(attr(span, "gen_ai.system_instructions").is_some(), capture);
@@ -383,9 +418,9 @@ async fn agent_instructions_are_captured_only_with_content_on() {
 #[tokio::test]
 async fn multipart_upload_streams_through_without_being_read() {
     let recorder = Recorder::new();
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
-    let client = traced_client(&recorder, true);
+    let client = traced_client(&recorder, &server, true);
     let size = 6 * 1024 * 1024;
     // a streamed body: the middleware cannot see its bytes, only pass them on
     let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = (0..size / 65536)

@@ -7,16 +7,14 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use mistral_mock::MockServer;
 use mistral_otel::options::ExtraAttributes;
-use mistral_otel_suite::*;
+use mistral_otel_test_support::mock::*;
+use mistral_otel_test_support::*;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::trace::SpanData;
@@ -63,7 +61,7 @@ fn root(spans: &[&SpanData]) -> SpanData {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_turns_each_build_their_own_tree() {
-    let fixtures = fixtures();
+    let fixtures = fixtures("mistral");
     // small random pieces with a pause between them, so streams interleave at the byte level
     let server = MockServer::builder(fixtures.clone())
         .random_chunks(0xC0FFEE, 256)
@@ -71,15 +69,16 @@ async fn two_hundred_concurrent_turns_each_build_their_own_tree() {
         .start()
         .await
         .unwrap();
-    let base = server.base_url();
+    let server = Arc::new(server);
 
     // the reference: each case alone
     let mut expected: HashMap<&str, Expected> = HashMap::new();
     for case in CASES {
         let recorder = Recorder::new();
-        let client = traced_client(&recorder, true);
-        send_case(&client, &fixtures, &base, case).await;
-        let spans = recorder.spans();
+        let client = traced_client(&recorder, &server, true);
+        let held = send_case(&client, &fixtures, &server, case).await;
+        let spans = recorder.assert_all_exported(case);
+        drop(held);
         let refs: Vec<&SpanData> = spans.iter().collect();
         expected.insert(
             case,
@@ -91,15 +90,15 @@ async fn two_hundred_concurrent_turns_each_build_their_own_tree() {
     }
 
     let recorder = Recorder::new();
-    let client = traced_client(&recorder, true);
+    let client = traced_client(&recorder, &server, true);
     let fixtures = Arc::new(fixtures);
     let started = Instant::now();
     let tasks: Vec<_> = (0..TURNS)
         .map(|i| {
-            let (client, fixtures, base) = (client.clone(), fixtures.clone(), base.clone());
+            let (client, fixtures, server) = (client.clone(), fixtures.clone(), server.clone());
             let case = CASES[i % CASES.len()];
             tokio::spawn(async move {
-                let response = case_request(&client, &fixtures, &base, case)
+                let response = case_request(&client, &fixtures, &server, case)
                     .with_extension(ExtraAttributes::new([
                         KeyValue::new("test.turn", i as i64),
                         KeyValue::new("test.case", case),
@@ -107,25 +106,27 @@ async fn two_hundred_concurrent_turns_each_build_their_own_tree() {
                     .send()
                     .await
                     .unwrap();
-                let seen = read(response).await;
+                let seen = read_holding(response).await;
                 assert_eq!(
-                    Some(seen.body),
+                    Some(seen.body.clone()),
                     fixtures
                         .response_body(fixtures.case(case).unwrap())
                         .or(Some(bytes::Bytes::new())),
                     "turn {i} ({case}) got other bytes"
                 );
+                seen
             })
         })
         .collect();
+    let mut held = Vec::with_capacity(TURNS);
     for task in tasks {
-        task.await.unwrap();
+        held.push(task.await.unwrap());
     }
     eprintln!("{TURNS} concurrent turns in {:?}", started.elapsed());
 
-    assert_eq!(recorder.counter().started(), recorder.counter().ended());
-    let spans = recorder.spans();
-    assert_eq!(spans.len(), recorder.counter().ended());
+    // every response is still held: the spans were ended by the instrumentation
+    let spans = recorder.assert_all_exported("200 concurrent turns");
+    drop(held);
     assert_children_inside_parents(&spans);
 
     let mut traces: HashMap<TraceId, Vec<&SpanData>> = HashMap::new();
