@@ -5,10 +5,12 @@
 //!     cargo run --example braintrust
 //! ```
 //!
-//! The one line of setup is `BraintrustConfig::from_env().install()`: OTLP/HTTP to
-//! `https://api.braintrust.dev/otel/v1/traces` (override with `BRAINTRUST_API_URL`, e.g.
-//! the EU region or a self-hosted API), `Authorization: Bearer $BRAINTRUST_API_KEY`,
-//! `x-bt-parent: $BRAINTRUST_PARENT`, and `braintrust.*` attributes on every span.
+//! Two lines of setup: `BraintrustConfig::from_env().into_otlp()?.install()` exports over
+//! OTLP/HTTP to `https://api.braintrust.dev/otel/v1/traces` (override with
+//! `BRAINTRUST_API_URL`, e.g. the EU region or a self-hosted API) with
+//! `Authorization: Bearer $BRAINTRUST_API_KEY` and `x-bt-parent: $BRAINTRUST_PARENT`; the
+//! middleware's `Braintrust` decorator adds the `braintrust.*` attributes Braintrust renders
+//! as task / llm / tool rows.
 //!
 //! Mistral is the embedded mock unless `MISTRAL_API_KEY` is set (then build with
 //! `--features tls`). Without `BRAINTRUST_API_KEY`, an in-process OTLP receiver stands in
@@ -20,6 +22,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use mistral_mock::{Fixtures, MockServer};
 use mistral_otel::MistralTracing;
+use mistral_otel::braintrust::Braintrust;
 use mistral_otel_export::braintrust::{BraintrustConfig, Parent};
 use otlp_receiver::OtlpReceiver;
 use serde_json::json;
@@ -43,13 +46,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .base_url(r.http_endpoint()),
         None => BraintrustConfig::from_env(),
     };
-    // The one line: Braintrust export + braintrust.* attributes on.
-    let telemetry = config.install()?;
+    // Braintrust export
+    let telemetry = config.into_otlp()?.install()?;
 
     let (base, key, _mock) = mistral().await?;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(
             MistralTracing::builder()
+                // braintrust.* attributes on every span
+                .decorator(Braintrust::new())
                 .capture_content(true)
                 // the embedded mock stands in for https://api.mistral.ai (traced by default)
                 .base_url(base.parse()?)

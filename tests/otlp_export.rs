@@ -182,6 +182,8 @@ async fn braintrust_receives_native_attributes_on_its_path_with_both_headers() {
         .api_key("bt-test-key-123")
         .parent(Parent::ProjectName("mistral-otel-tests".into()))
         .base_url(braintrust.http_endpoint())
+        .into_otlp()
+        .unwrap()
         .batch_delay(Duration::from_millis(50))
         .build()
         .unwrap();
@@ -198,7 +200,7 @@ async fn braintrust_receives_native_attributes_on_its_path_with_both_headers() {
             .metrics(false)
             .capture_content(true)
             .max_attribute_bytes(400)
-            .braintrust(true)
+            .decorator(mistral_otel::braintrust::Braintrust::new())
             .build(),
     );
     for case in [

@@ -9,8 +9,13 @@
 //! | base URL | [`BraintrustConfig::base_url`] | `BRAINTRUST_API_URL` | `https://api.braintrust.dev` |
 //!
 //! Use `https://api-eu.braintrust.dev` for the EU data plane, or a self-hosted API URL.
-//! The `https` endpoints need this crate's `tls` feature. `OTEL_EXPORTER_OTLP_HEADERS`, if
-//! set, is still applied by the SDK and would override these headers.
+//! The `https` endpoints need this crate's `tls` feature; the key is never sent over plain
+//! `http://` except to a loopback address. `OTEL_EXPORTER_OTLP_HEADERS`, if set, is still
+//! applied by the SDK and would override these headers.
+//!
+//! [`BraintrustConfig::into_otlp`] gives an [`OtlpConfig`] to configure further (service
+//! name, batch delay, timeouts) and build. Braintrust's row rendering is the
+//! middleware's job: add `mistral_otel::braintrust::Braintrust` as its decorator.
 //!
 //! ```no_run
 //! use mistral_otel_export::braintrust::{BraintrustConfig, Parent};
@@ -18,6 +23,7 @@
 //! # fn main() -> Result<(), mistral_otel_export::ExportError> {
 //! let telemetry = BraintrustConfig::from_env()   // BRAINTRUST_API_KEY, ...
 //!     .parent(Parent::ProjectName("support-agent".into()))
+//!     .into_otlp()?
 //!     .service_name("support-agent")
 //!     .install()?;
 //! // ... run the agent ...
@@ -28,11 +34,10 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
 use crate::config::{OtlpConfig, Protocol};
+use crate::endpoint::{is_https, is_loopback};
 use crate::error::ExportError;
-use crate::telemetry::Telemetry;
 
 /// Braintrust's US API.
 pub const DEFAULT_BASE_URL: &str = "https://api.braintrust.dev";
@@ -101,9 +106,6 @@ pub struct BraintrustConfig {
     /// A `BRAINTRUST_PARENT` that did not parse, reported at build unless code sets one.
     malformed_parent: Option<String>,
     base_url: String,
-    service_name: Option<String>,
-    batch_delay: Option<Duration>,
-    timeout: Option<Duration>,
 }
 
 impl Default for BraintrustConfig {
@@ -119,9 +121,6 @@ impl fmt::Debug for BraintrustConfig {
             .field("parent", &self.parent)
             .field("malformed_parent", &self.malformed_parent)
             .field("base_url", &self.base_url)
-            .field("service_name", &self.service_name)
-            .field("batch_delay", &self.batch_delay)
-            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -134,9 +133,6 @@ impl BraintrustConfig {
             parent: None,
             malformed_parent: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
-            service_name: None,
-            batch_delay: None,
-            timeout: None,
         }
     }
 
@@ -182,31 +178,14 @@ impl BraintrustConfig {
         self
     }
 
-    /// The resource's `service.name`.
-    pub fn service_name(mut self, name: impl Into<String>) -> Self {
-        self.service_name = Some(name.into());
-        self
-    }
-
-    /// How long finished spans wait to be batched (SDK default 5 s).
-    pub fn batch_delay(mut self, delay: Duration) -> Self {
-        self.batch_delay = Some(delay);
-        self
-    }
-
-    /// The timeout of one export request (SDK default 10 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
     /// Where spans will be sent: `{base}/otel/v1/traces`.
     pub fn traces_endpoint(&self) -> String {
         format!("{}/otel/v1/traces", self.base_url.trim_end_matches('/'))
     }
 
-    /// The equivalent [`OtlpConfig`], to adjust further before building; fails like
-    /// [`BraintrustConfig::build`] on a missing key or a missing or malformed parent.
+    /// The [`OtlpConfig`] that exports to Braintrust (OTLP/HTTP, traces only), to configure
+    /// further and build. Fails on a missing key, a missing or malformed parent, or a key
+    /// that would travel over plain `http://` to a host that is not loopback.
     pub fn into_otlp(self) -> Result<OtlpConfig, ExportError> {
         let api_key = self
             .api_key
@@ -219,60 +198,20 @@ impl BraintrustConfig {
             (None, None) => return Err(ExportError::MissingParent),
         };
         let endpoint = self.traces_endpoint();
-        if !crate::telemetry::is_https(&endpoint) && !is_loopback(&endpoint) {
+        if !is_https(&endpoint) && !is_loopback(&endpoint) {
             return Err(ExportError::InvalidEndpoint {
                 endpoint,
                 reason: "the Braintrust API key would travel in clear text: use https:// \
                          (plain http:// only to a loopback address)",
             });
         }
-        let mut config = OtlpConfig::new()
+        Ok(OtlpConfig::new()
             .protocol(Protocol::HttpProtobuf)
             .traces_endpoint(endpoint)
             .header("authorization", format!("Bearer {api_key}"))
             .header("x-bt-parent", parent.to_string())
-            .metrics(false);
-        if let Some(name) = self.service_name {
-            config = config.service_name(name);
-        }
-        if let Some(delay) = self.batch_delay {
-            config = config.batch_delay(delay);
-        }
-        if let Some(timeout) = self.timeout {
-            config = config.timeout(timeout);
-        }
-        Ok(config)
+            .metrics(false))
     }
-
-    /// Builds the tracer provider (no meter provider) without touching globals.
-    pub fn build(self) -> Result<Telemetry, ExportError> {
-        self.into_otlp()?.build()
-    }
-
-    /// [`BraintrustConfig::build`], then sets the global tracer provider and propagator,
-    /// and turns on the `braintrust.*` attributes of every `mistral_otel::MistralTracing`
-    /// that was not told otherwise (see `mistral_otel::set_braintrust_default`).
-    pub fn install(self) -> Result<Telemetry, ExportError> {
-        let telemetry = self.into_otlp()?.install()?;
-        mistral_otel::set_braintrust_default(true);
-        Ok(telemetry)
-    }
-}
-
-/// `http://localhost…`, `http://127.x.y.z…` or `http://[::1]…`.
-fn is_loopback(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

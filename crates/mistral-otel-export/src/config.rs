@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use opentelemetry_sdk::trace::TracerProviderBuilder;
 
+use crate::env::{
+    self, Env, InvalidEnv, METRICS_PROTOCOL_VAR, METRICS_SWITCH_VAR, PROTOCOL_VAR,
+    TRACES_PROTOCOL_VAR,
+};
 use crate::error::ExportError;
 use crate::telemetry::Telemetry;
 
@@ -25,14 +29,6 @@ impl Protocol {
             Self::HttpProtobuf => "http/protobuf",
         }
     }
-
-    fn from_env_value(value: &str) -> Option<Self> {
-        match value.trim() {
-            "grpc" => Some(Self::Grpc),
-            "http/protobuf" => Some(Self::HttpProtobuf),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for Protocol {
@@ -43,21 +39,6 @@ impl fmt::Display for Protocol {
 
 /// How long flush and shutdown wait at most, by default.
 pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
-
-pub(crate) const PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
-pub(crate) const TRACES_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
-pub(crate) const METRICS_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
-pub(crate) const METRICS_SWITCH_VAR: &str = "MISTRAL_OTEL_METRICS";
-
-const PROTOCOL_EXPECTED: &str = "grpc or http/protobuf (http/json is not supported)";
-
-/// An environment value that did not parse, reported by `build` unless code overrides it.
-#[derive(Debug, Clone)]
-struct InvalidEnv {
-    var: &'static str,
-    value: String,
-    expected: &'static str,
-}
 
 /// OTLP export settings, built up from code; [`OtlpConfig::build`] turns them into a
 /// [`Telemetry`] (a tracer provider and, unless turned off, a meter provider).
@@ -114,7 +95,9 @@ pub struct OtlpConfig {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retries: Option<usize>,
     pub(crate) flush_timeout: Duration,
-    invalid_env: Vec<InvalidEnv>,
+    /// Every environment read of this crate goes through it.
+    pub(crate) env: Env,
+    pub(crate) invalid_env: Vec<InvalidEnv>,
 }
 
 impl Default for OtlpConfig {
@@ -166,6 +149,7 @@ impl OtlpConfig {
             timeout: None,
             retries: None,
             flush_timeout: DEFAULT_FLUSH_TIMEOUT,
+            env: Env::process(),
             invalid_env: Vec::new(),
         }
     }
@@ -175,11 +159,14 @@ impl OtlpConfig {
     /// (`MISTRAL_OTEL_METRICS`) from the process environment. A value that does not parse
     /// makes `build` fail, unless code sets that setting afterwards.
     pub fn from_env() -> Self {
-        Self::from_env_with(|name| std::env::var(name).ok())
+        let mut config = Self::new();
+        env::resolve(&mut config);
+        config
     }
 
     /// [`OtlpConfig::from_env`] reading variables through `lookup` instead of the process
-    /// environment: for tests, or configuration kept elsewhere.
+    /// environment: for tests, or configuration kept elsewhere. Every later read of this
+    /// crate (TLS roots, export timeout) uses `lookup` too.
     ///
     /// ```
     /// use mistral_otel_export::{OtlpConfig, Protocol};
@@ -192,39 +179,14 @@ impl OtlpConfig {
     /// assert_eq!(config.traces_protocol(), Protocol::HttpProtobuf);
     /// assert!(!config.metrics_enabled());
     /// ```
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         let mut config = Self::new();
-        let lookup = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let general = lookup(PROTOCOL_VAR).map(|v| (PROTOCOL_VAR, v));
-        let traces = lookup(TRACES_PROTOCOL_VAR)
-            .map(|v| (TRACES_PROTOCOL_VAR, v))
-            .or_else(|| general.clone());
-        let metrics = lookup(METRICS_PROTOCOL_VAR)
-            .map(|v| (METRICS_PROTOCOL_VAR, v))
-            .or(general);
-        if let Some((var, value)) = traces {
-            match Protocol::from_env_value(&value) {
-                Some(p) => config.traces_protocol = p,
-                None => config.reject_env(var, value, PROTOCOL_EXPECTED),
-            }
-        }
-        if let Some((var, value)) = metrics {
-            match Protocol::from_env_value(&value) {
-                Some(p) => config.metrics_protocol = p,
-                None => config.reject_env(var, value, PROTOCOL_EXPECTED),
-            }
-        }
-        if let Some(value) = lookup(METRICS_SWITCH_VAR) {
-            match value.trim().to_ascii_lowercase().as_str() {
-                "false" | "0" | "off" | "no" => config.metrics = false,
-                "true" | "1" | "on" | "yes" => config.metrics = true,
-                _ => config.reject_env(METRICS_SWITCH_VAR, value, "true or false"),
-            }
-        }
+        config.env = Env::with(lookup);
+        env::resolve(&mut config);
         config
     }
 
-    fn reject_env(&mut self, var: &'static str, value: String, expected: &'static str) {
+    pub(crate) fn reject_env(&mut self, var: &'static str, value: String, expected: &'static str) {
         if !self.invalid_env.iter().any(|e| e.var == var) {
             self.invalid_env.push(InvalidEnv {
                 var,
@@ -372,7 +334,7 @@ impl OtlpConfig {
                 expected: e.expected,
             });
         }
-        crate::telemetry::build(&self, customize)
+        crate::pipeline::build(&self, customize)
     }
 
     /// [`OtlpConfig::build`], then sets the global tracer provider, the global meter
@@ -414,7 +376,9 @@ impl OtlpConfig {
 mod tests {
     use super::*;
 
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    fn env(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
         move |name| {
             pairs
                 .iter()

@@ -19,16 +19,14 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The request timeout the exporter will also use: code, then the per-signal variable,
 /// then `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds), then 10 s.
 pub(crate) fn timeout(config: &OtlpConfig, signal_timeout_var: &str) -> Duration {
-    let from_env = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_millis)
-    };
     config
         .timeout
-        .or_else(|| from_env(signal_timeout_var))
-        .or_else(|| from_env(opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT))
+        .or_else(|| config.env.millis(signal_timeout_var))
+        .or_else(|| {
+            config
+                .env
+                .millis(opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT)
+        })
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 

@@ -3,7 +3,8 @@
 use opentelemetry_otlp::WithTonicConfig;
 use opentelemetry_otlp::tonic_types::transport::ClientTlsConfig;
 
-use crate::telemetry::is_https;
+use crate::endpoint::is_https;
+use crate::env::Env;
 
 /// tonic's default TLS config trusts no roots; give it the webpki roots when the endpoint
 /// that will be used (code, then per-signal, then general variable) is `https://`.
@@ -11,12 +12,12 @@ pub(crate) fn with_roots_for_https<B: WithTonicConfig>(
     builder: B,
     endpoint: Option<&str>,
     signal_endpoint_var: &str,
+    env: &Env,
 ) -> B {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let effective = endpoint
         .map(str::to_owned)
-        .or_else(|| env(signal_endpoint_var))
-        .or_else(|| env(opentelemetry_otlp::OTEL_EXPORTER_OTLP_ENDPOINT));
+        .or_else(|| env.get(signal_endpoint_var))
+        .or_else(|| env.get(opentelemetry_otlp::OTEL_EXPORTER_OTLP_ENDPOINT));
     if effective.is_some_and(|url| is_https(&url)) {
         builder.with_tls_config(ClientTlsConfig::new().with_webpki_roots())
     } else {

@@ -170,6 +170,8 @@ async fn braintrust_preset_posts_traces_to_otel_path_with_key_and_parent_and_no_
         .api_key("sk-bt-test")
         .parent(Parent::ProjectName("support agent".into()))
         .base_url(receiver.http_endpoint())
+        .into_otlp()
+        .unwrap()
         .service_name("bt-test")
         .build()
         .unwrap();
@@ -204,7 +206,7 @@ fn braintrust_without_key_or_with_malformed_parent_fails_to_build() {
     assert!(matches!(
         BraintrustConfig::new()
             .parent(Parent::ProjectId("p1".into()))
-            .build(),
+            .into_otlp(),
         Err(ExportError::MissingApiKey)
     ));
     let malformed = BraintrustConfig::from_env_with(|name| match name {
@@ -212,7 +214,7 @@ fn braintrust_without_key_or_with_malformed_parent_fails_to_build() {
         "BRAINTRUST_PARENT" => Some("support-agent".to_owned()),
         _ => None,
     })
-    .build();
+    .into_otlp();
     assert!(matches!(malformed, Err(ExportError::MalformedParent(p)) if p == "support-agent"));
 }
 
@@ -387,6 +389,8 @@ fn braintrust_https_base_url_builds_and_handshakes() {
         .api_key("sk")
         .parent(Parent::ExperimentId("e1".into()))
         .base_url(url)
+        .into_otlp()
+        .unwrap()
         .timeout(Duration::from_secs(2))
         .build()
         .unwrap();

@@ -8,6 +8,7 @@
 //! result still parses and keeps its shape.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
@@ -27,10 +28,6 @@ pub enum ContentField {
     ToolArguments,
     /// `gen_ai.tool.call.result` (a tool execution's `info`).
     ToolResult,
-    /// `braintrust.input_json`.
-    BraintrustInput,
-    /// `braintrust.output_json`.
-    BraintrustOutput,
 }
 
 /// A hook that rewrites captured content before it becomes an attribute.
@@ -110,6 +107,46 @@ impl ContentPolicy {
             redactor.redact(field, &mut value);
         }
         render_capped(&value, self.max_attribute_bytes)
+    }
+}
+
+/// Content capture for one call: its policy, and whether any value had to be cut (the
+/// call's span is then marked `mistral_ai.content.truncated`).
+#[derive(Debug)]
+pub(crate) struct Capture {
+    policy: ContentPolicy,
+    truncated: AtomicBool,
+}
+
+impl Capture {
+    pub(crate) fn new(policy: ContentPolicy) -> Self {
+        Self {
+            policy,
+            truncated: AtomicBool::new(false),
+        }
+    }
+
+    /// Redact, serialise and cap one value, remembering a cut.
+    pub(crate) fn render(&self, field: ContentField, value: Value) -> String {
+        let rendered = self.policy.render(field, value);
+        if rendered.truncated {
+            self.mark_truncated();
+        }
+        rendered.json
+    }
+
+    /// Content was left out or cut somewhere else (a stream's capture budget).
+    pub(crate) fn mark_truncated(&self) {
+        self.truncated.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn truncated(&self) -> bool {
+        self.truncated.load(Ordering::Relaxed)
+    }
+
+    /// The per-attribute cap.
+    pub(crate) fn max_attribute_bytes(&self) -> usize {
+        self.policy.max_attribute_bytes
     }
 }
 

@@ -8,11 +8,11 @@ use bytes::Bytes;
 use opentelemetry::Context;
 use opentelemetry::global::BoxedTracer;
 
-use crate::capture::ContentPolicy;
+use crate::call::{CallSpan, CallStart};
+use crate::capture::{Capture, ContentPolicy};
+use crate::record::plain::{BodyKind, PlainRecorder};
+use crate::record::stream::StreamRecorder;
 use crate::tap::Observer;
-use crate::turn::Turn;
-use crate::turn::plain::{PlainBody, PlainKind};
-use crate::turn::stream::StreamBody;
 
 /// How a fuzzed body ends.
 #[derive(Debug, Clone, Copy)]
@@ -25,18 +25,23 @@ pub enum Ending {
     Drop,
 }
 
-fn turn(tracer: Arc<BoxedTracer>, capture: bool) -> Turn {
-    let content = capture.then(|| ContentPolicy {
-        max_attribute_bytes: 512,
-        redactor: None,
+fn call(tracer: Arc<BoxedTracer>, capture: bool) -> CallSpan {
+    let capture = capture.then(|| {
+        Capture::new(ContentPolicy {
+            max_attribute_bytes: 512,
+            redactor: None,
+        })
     });
-    Turn::start(
+    CallSpan::start(
         tracer,
         &Context::new(),
-        Cow::Borrowed("invoke_agent"),
-        Vec::new(),
-        Vec::new(),
-        content,
+        CallStart {
+            name: Cow::Borrowed("invoke_agent"),
+            attributes: Vec::new(),
+            links: Vec::new(),
+        },
+        capture,
+        Box::new(()),
     )
 }
 
@@ -65,7 +70,7 @@ pub fn stream_turn(
     capture: bool,
     ending: Ending,
 ) -> Driven {
-    let mut body = StreamBody::new(turn(tracer, capture), max_event_bytes, None);
+    let mut body = StreamRecorder::new(call(tracer, capture), max_event_bytes, None);
     drive(&mut body, chunks, ending);
     Driven {
         _observer: Box::new(body),
@@ -81,9 +86,9 @@ pub fn plain_turn(
     capture: bool,
     ending: Ending,
 ) -> Driven {
-    let mut body = PlainBody::new(
-        turn(tracer, capture),
-        PlainKind::Turn(None),
+    let mut body = PlainRecorder::new(
+        call(tracer, capture),
+        BodyKind::Turn(None),
         status,
         max_body_bytes,
         None,

@@ -113,24 +113,25 @@ impl Instruments {
     }
 }
 
-/// The metric facts of one turn, recorded when it ends.
+/// The metric facts of one GenAI call, recorded when it ends.
 #[derive(Debug, Clone)]
-pub(crate) struct TurnMetrics {
+pub(crate) struct CallMetrics {
     instruments: Arc<Instruments>,
     base: Vec<KeyValue>,
     pub(crate) response_model: Option<String>,
     pub(crate) usage: Option<Usage>,
 }
 
-impl TurnMetrics {
+impl CallMetrics {
     pub(crate) fn new(
         instruments: Arc<Instruments>,
+        operation: &'static str,
         request_model: Option<&str>,
         host: &str,
         port: u16,
     ) -> Self {
         let mut base = vec![
-            KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::op::INVOKE_AGENT),
+            KeyValue::new(sc::GEN_AI_OPERATION_NAME, operation),
             KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
             KeyValue::new(sc::SERVER_ADDRESS, host.to_owned()),
             KeyValue::new(sc::SERVER_PORT, i64::from(port)),

@@ -23,11 +23,13 @@ async fn trace_of(fixtures: &Fixtures, server: &MockServer, case: &str) -> Strin
         ("capture on, Braintrust rendering", true, true),
     ] {
         let recorder = Recorder::new();
-        let tracing = builder(&recorder, server)
+        let mut tracing = builder(&recorder, server)
             .capture_content(capture)
-            .braintrust(braintrust)
-            .metrics(false)
-            .build();
+            .metrics(false);
+        if braintrust {
+            tracing = tracing.decorator(mistral_otel::braintrust::Braintrust::new());
+        }
+        let tracing = tracing.build();
         let held = send_case(&client(tracing), fixtures, server, case).await;
         let spans = recorder.assert_all_exported(case);
         drop(held);

@@ -1,11 +1,10 @@
 //! Mapping: wire facts (from `mistral-otel-wire`) to span names, attributes and JSON
 //! content values. No I/O and no clocks here; the turn recorder owns time and spans.
 
-pub(crate) mod braintrust;
 pub(crate) mod error;
 pub(crate) mod messages;
-pub(crate) mod other;
 pub(crate) mod request;
+pub(crate) mod resource;
 pub(crate) mod response;
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};

@@ -4,7 +4,7 @@ use mistral_otel_wire::{Operation, TurnRequest};
 use opentelemetry::KeyValue;
 
 use super::{kv_strings, messages};
-use crate::capture::{ContentField, ContentPolicy};
+use crate::capture::{Capture, ContentField};
 use crate::semconv as sc;
 
 /// What is known about a turn before it is sent.
@@ -14,7 +14,6 @@ pub(crate) struct TurnStart {
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) request_model: Option<String>,
     pub(crate) stream: bool,
-    pub(crate) content_truncated: bool,
     /// The `gen_ai.conversation.id` already set at start.
     pub(crate) conversation_id: Option<String>,
 }
@@ -34,7 +33,7 @@ pub(crate) fn turn_start(
     agent_name_override: Option<&str>,
     accept_event_stream: bool,
     target: Target<'_>,
-    content: Option<&ContentPolicy>,
+    capture: Option<&Capture>,
 ) -> TurnStart {
     let mut attrs = Vec::with_capacity(24);
     attrs.push(KeyValue::new(
@@ -155,39 +154,43 @@ pub(crate) fn turn_start(
         }
     }
     if !req.tools.is_empty() {
-        match content {
-            Some(policy) => {
-                let rendered = policy.render(
-                    ContentField::ToolDefinitions,
-                    messages::tool_definitions(&req.tools, true),
-                );
-                start.content_truncated |= rendered.truncated;
-                attrs.push(KeyValue::new(sc::GEN_AI_TOOL_DEFINITIONS, rendered.json));
-            }
-            None => attrs.push(KeyValue::new(
-                sc::GEN_AI_TOOL_DEFINITIONS,
-                messages::tool_definitions(&req.tools, false).to_string(),
-            )),
-        }
+        attrs.push(tool_definitions(&req.tools, capture));
     }
-    if let Some(policy) = content {
+    if let Some(capture) = capture {
         if let Some(instructions) = &req.instructions {
-            let rendered = policy.render(
-                ContentField::SystemInstructions,
-                messages::system_instructions(instructions),
-            );
-            start.content_truncated |= rendered.truncated;
-            attrs.push(KeyValue::new(sc::GEN_AI_SYSTEM_INSTRUCTIONS, rendered.json));
+            attrs.push(KeyValue::new(
+                sc::GEN_AI_SYSTEM_INSTRUCTIONS,
+                capture.render(
+                    ContentField::SystemInstructions,
+                    messages::system_instructions(instructions),
+                ),
+            ));
         }
         if let Some(inputs) = &req.inputs {
-            let rendered = policy.render(
-                ContentField::InputMessages,
-                messages::input_messages(inputs),
-            );
-            start.content_truncated |= rendered.truncated;
-            attrs.push(KeyValue::new(sc::GEN_AI_INPUT_MESSAGES, rendered.json));
+            attrs.push(KeyValue::new(
+                sc::GEN_AI_INPUT_MESSAGES,
+                capture.render(
+                    ContentField::InputMessages,
+                    messages::input_messages(inputs),
+                ),
+            ));
         }
     }
     start.attributes = attrs;
     start
+}
+
+/// `gen_ai.tool.definitions`: type and name only, or (capturing) the full function schemas.
+pub(crate) fn tool_definitions(
+    tools: &[mistral_otel_wire::ToolDefinition],
+    capture: Option<&Capture>,
+) -> KeyValue {
+    let json = match capture {
+        Some(capture) => capture.render(
+            ContentField::ToolDefinitions,
+            messages::tool_definitions(tools, true),
+        ),
+        None => messages::tool_definitions(tools, false).to_string(),
+    };
+    KeyValue::new(sc::GEN_AI_TOOL_DEFINITIONS, json)
 }

@@ -7,8 +7,9 @@ use std::time::SystemTime;
 use mistral_otel_wire::{ConversationResponse, Entry, Usage, parse_timestamp};
 use opentelemetry::KeyValue;
 
-use super::{braintrust, kv_strings, kv_u64, messages};
-use crate::capture::{ContentField, ContentPolicy, json_or_string};
+use super::{kv_strings, kv_u64, messages};
+use crate::capture::{Capture, ContentField, json_or_string};
+use crate::decorate::ChildKind;
 use crate::semconv as sc;
 
 /// One span to create under the turn.
@@ -21,23 +22,8 @@ pub(crate) struct ChildPlan {
     pub(crate) server_start: Option<SystemTime>,
     pub(crate) server_end: Option<SystemTime>,
     pub(crate) kind: ChildKind,
-}
-
-impl ChildPlan {
-    /// The tool name of an `execute_tool` child.
-    pub(crate) fn tool_name(&self) -> &str {
-        self.name
-            .strip_prefix(sc::op::EXECUTE_TOOL)
-            .map_or(self.name.as_str(), str::trim_start)
-    }
-}
-
-/// What a child span stands for (for Braintrust rendering and metrics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ChildKind {
-    Chat,
-    Tool,
-    Handoff,
+    /// Its entry's position in the response's outputs.
+    pub(crate) output_index: usize,
 }
 
 /// A `mistral_ai.function_call` event.
@@ -58,7 +44,6 @@ pub(crate) struct ResponsePlan {
     pub(crate) conversation_id: Option<String>,
     pub(crate) usage: Option<Usage>,
     pub(crate) finish_reason: &'static str,
-    pub(crate) content_truncated: bool,
 }
 
 /// Usage attributes of a turn.
@@ -186,8 +171,8 @@ pub(crate) fn function_call_attributes(
     name: &str,
     arguments: &str,
     confirmation_status: Option<&str>,
-    content: Option<&ContentPolicy>,
-) -> (Vec<KeyValue>, bool) {
+    capture: Option<&Capture>,
+) -> Vec<KeyValue> {
     let mut attrs = vec![
         KeyValue::new(sc::GEN_AI_TOOL_CALL_ID, tool_call_id.to_owned()),
         KeyValue::new(sc::GEN_AI_TOOL_NAME, name.to_owned()),
@@ -198,13 +183,43 @@ pub(crate) fn function_call_attributes(
             status.to_owned(),
         ));
     }
-    let mut truncated = false;
-    if let Some(policy) = content {
-        let rendered = policy.render(ContentField::ToolArguments, json_or_string(arguments));
-        truncated = rendered.truncated;
-        attrs.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_ARGUMENTS, rendered.json));
+    if let Some(capture) = capture {
+        attrs.push(KeyValue::new(
+            sc::GEN_AI_TOOL_CALL_ARGUMENTS,
+            capture.render(ContentField::ToolArguments, json_or_string(arguments)),
+        ));
     }
-    (attrs, truncated)
+    attrs
+}
+
+/// A tool child's content attributes (capture only): its arguments and its result.
+pub(crate) fn tool_content(
+    arguments: &str,
+    info: Option<&serde_json::Value>,
+    capture: &Capture,
+) -> Vec<KeyValue> {
+    let mut attrs = vec![KeyValue::new(
+        sc::GEN_AI_TOOL_CALL_ARGUMENTS,
+        capture.render(ContentField::ToolArguments, json_or_string(arguments)),
+    )];
+    if let Some(info) = info {
+        attrs.push(KeyValue::new(
+            sc::GEN_AI_TOOL_CALL_RESULT,
+            capture.render(ContentField::ToolResult, info.clone()),
+        ));
+    }
+    attrs
+}
+
+/// A chat child's content attribute (capture only): its one message.
+pub(crate) fn chat_content(entry: &Entry, capture: &Capture) -> KeyValue {
+    KeyValue::new(
+        sc::GEN_AI_OUTPUT_MESSAGES,
+        capture.render(
+            ContentField::OutputMessages,
+            messages::output_messages([entry], "stop"),
+        ),
+    )
 }
 
 /// Finish reason of a turn that ended normally.
@@ -218,11 +233,8 @@ pub(crate) fn finish_reason<'a>(outputs: impl IntoIterator<Item = &'a Entry>) ->
 /// Map a parsed plain response.
 pub(crate) fn plan_response(
     response: &ConversationResponse,
-    content: Option<&ContentPolicy>,
-    braintrust: bool,
+    capture: Option<&Capture>,
 ) -> ResponsePlan {
-    // Braintrust input/output rows need content
-    let bt_content = content.filter(|_| braintrust);
     let mut plan = ResponsePlan {
         conversation_id: response.conversation_id.clone(),
         usage: response.usage.clone(),
@@ -231,7 +243,7 @@ pub(crate) fn plan_response(
     };
     let conv = response.conversation_id.as_deref();
     let mut owner: Option<usize> = None;
-    for entry in &response.outputs {
+    for (output_index, entry) in response.outputs.iter().enumerate() {
         let start = entry.created_at().and_then(parse_timestamp);
         let end = entry.completed_at().and_then(parse_timestamp);
         match entry {
@@ -245,23 +257,8 @@ pub(crate) fn plan_response(
                     m.agent_id.as_deref(),
                     conv,
                 );
-                if let Some(policy) = content {
-                    let rendered = policy.render(
-                        ContentField::OutputMessages,
-                        messages::output_messages([entry], "stop"),
-                    );
-                    plan.content_truncated |= rendered.truncated;
-                    attributes.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
-                }
-                if let Some(policy) = bt_content {
-                    let (kv, t) = braintrust::render(
-                        policy,
-                        sc::braintrust::OUTPUT_JSON,
-                        ContentField::BraintrustOutput,
-                        braintrust::output_json([entry], "stop"),
-                    );
-                    plan.content_truncated |= t;
-                    attributes.push(kv);
+                if let Some(capture) = capture {
+                    attributes.push(chat_content(entry, capture));
                 }
                 plan.children.push(ChildPlan {
                     name: chat_name(m.model.as_deref()),
@@ -270,25 +267,13 @@ pub(crate) fn plan_response(
                     server_start: start,
                     server_end: end,
                     kind: ChildKind::Chat,
+                    output_index,
                 });
             }
             Entry::ToolExecution(t) => {
                 let mut attributes = tool_attributes(&t.name, t.id.as_deref());
-                if let Some(policy) = content {
-                    let args =
-                        policy.render(ContentField::ToolArguments, json_or_string(&t.arguments));
-                    plan.content_truncated |= args.truncated;
-                    attributes.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_ARGUMENTS, args.json));
-                    if let Some(info) = &t.info {
-                        let result = policy.render(ContentField::ToolResult, info.clone());
-                        plan.content_truncated |= result.truncated;
-                        attributes.push(KeyValue::new(sc::GEN_AI_TOOL_CALL_RESULT, result.json));
-                    }
-                }
-                if let Some(policy) = bt_content {
-                    let (kvs, t) = braintrust::tool_io(policy, &t.arguments, t.info.as_ref());
-                    plan.content_truncated |= t;
-                    attributes.extend(kvs);
+                if let Some(capture) = capture {
+                    attributes.extend(tool_content(&t.arguments, t.info.as_ref(), capture));
                 }
                 plan.children.push(ChildPlan {
                     name: format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
@@ -297,17 +282,17 @@ pub(crate) fn plan_response(
                     server_start: start,
                     server_end: end,
                     kind: ChildKind::Tool,
+                    output_index,
                 });
             }
             Entry::FunctionCall(f) => {
-                let (attributes, truncated) = function_call_attributes(
+                let attributes = function_call_attributes(
                     &f.tool_call_id,
                     &f.name,
                     &f.arguments,
                     f.confirmation_status.as_deref(),
-                    content,
+                    capture,
                 );
-                plan.content_truncated |= truncated;
                 plan.function_calls.push(FunctionCallEvent {
                     owner,
                     attributes,
@@ -328,6 +313,7 @@ pub(crate) fn plan_response(
                     server_start: start,
                     server_end: end,
                     kind: ChildKind::Handoff,
+                    output_index,
                 });
                 owner = Some(plan.children.len().saturating_sub(1));
             }
@@ -345,23 +331,14 @@ pub(crate) fn plan_response(
         sc::GEN_AI_RESPONSE_FINISH_REASONS,
         [plan.finish_reason.to_owned()],
     ));
-    if let Some(policy) = content {
-        let rendered = policy.render(
-            ContentField::OutputMessages,
-            messages::output_messages(&response.outputs, plan.finish_reason),
-        );
-        plan.content_truncated |= rendered.truncated;
-        end.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
-    }
-    if let Some(policy) = bt_content {
-        let (kv, t) = braintrust::render(
-            policy,
-            sc::braintrust::OUTPUT_JSON,
-            ContentField::BraintrustOutput,
-            braintrust::output_json(&response.outputs, plan.finish_reason),
-        );
-        plan.content_truncated |= t;
-        end.push(kv);
+    if let Some(capture) = capture {
+        end.push(KeyValue::new(
+            sc::GEN_AI_OUTPUT_MESSAGES,
+            capture.render(
+                ContentField::OutputMessages,
+                messages::output_messages(&response.outputs, plan.finish_reason),
+            ),
+        ));
     }
     plan.end_attributes = end;
     plan

@@ -21,15 +21,16 @@ use mistral_otel_wire::{
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
 
-use super::Turn;
-use crate::capture::{ContentField, json_or_string};
+use crate::call::CallSpan;
+use crate::capture::ContentField;
+use crate::decorate::{CallEnd, Child, ChildKind};
 use crate::mapping::error::ErrorFacts;
 use crate::mapping::response::{
-    ChildKind, chat_attributes, chat_name, function_call_attributes, handoff_attributes,
-    handoff_name, handoff_next_agent, tool_attributes, usage_attributes,
+    chat_attributes, chat_content, chat_name, function_call_attributes, handoff_attributes,
+    handoff_name, handoff_next_agent, tool_attributes, tool_content, usage_attributes,
 };
 use crate::mapping::{kv_strings, kv_u64, messages};
-use crate::metrics::TurnMetrics;
+use crate::metrics::CallMetrics;
 use crate::semconv as sc;
 use crate::tap::Observer;
 
@@ -53,15 +54,15 @@ impl Outcome {
     }
 }
 
-/// The streaming turn: parser, fold and the spans of the outputs it opened.
-pub(crate) struct StreamBody {
+/// Records a streamed turn: parser, fold and the spans of the outputs it opened.
+pub(crate) struct StreamRecorder {
     parser: SseParser,
     state: State,
 }
 
 /// Everything but the parser, so that the parser's callback can borrow it.
 struct State {
-    turn: Turn,
+    call: CallSpan,
     fold: StreamFold<Instant>,
     tree: Tree,
 }
@@ -81,21 +82,24 @@ struct Tree {
     finished: BTreeMap<u32, Entry>,
     /// The last frame that carried output, for the per-chunk histogram.
     last_output_frame: Option<Instant>,
-    metrics: Option<TurnMetrics>,
+    metrics: Option<CallMetrics>,
 }
 
-impl StreamBody {
-    pub(crate) fn new(turn: Turn, max_event_bytes: usize, metrics: Option<TurnMetrics>) -> Self {
-        let budget = turn
-            .content
-            .as_ref()
-            .map(|c| c.max_attribute_bytes.saturating_mul(4));
+impl StreamRecorder {
+    pub(crate) fn new(
+        call: CallSpan,
+        max_event_bytes: usize,
+        metrics: Option<CallMetrics>,
+    ) -> Self {
+        let budget = call
+            .capture()
+            .map(|c| c.max_attribute_bytes().saturating_mul(4));
         Self {
             parser: SseParser::with_max_event_bytes(max_event_bytes),
             state: State {
                 fold: StreamFold::new(budget),
                 tree: Tree {
-                    capture: turn.content.is_some(),
+                    capture: call.capture().is_some(),
                     event_count: 0,
                     unknown_count: 0,
                     overflow: false,
@@ -106,7 +110,7 @@ impl StreamBody {
                     last_output_frame: None,
                     metrics,
                 },
-                turn,
+                call,
             },
         }
     }
@@ -114,16 +118,18 @@ impl StreamBody {
 
 impl State {
     fn finish(&mut self, outcome: Outcome, at: Instant, error: Option<ErrorFacts>) {
-        if self.turn.is_ended() {
+        if self.call.is_ended() {
             return;
         }
-        let Self {
-            turn, fold, tree, ..
-        } = self;
+        let Self { call, fold, tree } = self;
         fold.finish(at, outcome == Outcome::Completed, &mut |e| {
-            tree.on_tree_event(turn, e)
+            tree.on_tree_event(call, e)
         });
-        turn.content_truncated |= fold.content_truncated();
+        if fold.content_truncated()
+            && let Some(capture) = call.capture()
+        {
+            capture.mark_truncated();
+        }
         let mut attrs = vec![
             KeyValue::new(sc::MISTRAL_STREAM_OUTCOME, outcome.as_str()),
             kv_u64(sc::MISTRAL_STREAM_EVENT_COUNT, tree.event_count),
@@ -164,45 +170,42 @@ impl State {
                 [finish.to_owned()],
             ));
         }
-        if let Some(policy) = &turn.content {
+        let outputs: Vec<Entry> = std::mem::take(&mut tree.finished).into_values().collect();
+        if let Some(capture) = call.capture() {
             let reason = if finish.is_empty() { "stop" } else { finish };
-            let rendered = policy.render(
-                ContentField::OutputMessages,
-                messages::output_messages(tree.finished.values(), reason),
-            );
-            turn.content_truncated |= rendered.truncated;
-            attrs.push(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
-            if turn.braintrust {
-                let (kv, t) = crate::mapping::braintrust::render(
-                    policy,
-                    sc::braintrust::OUTPUT_JSON,
-                    ContentField::BraintrustOutput,
-                    crate::mapping::braintrust::output_json(tree.finished.values(), reason),
-                );
-                turn.content_truncated |= t;
-                attrs.push(kv);
-            }
+            attrs.push(KeyValue::new(
+                sc::GEN_AI_OUTPUT_MESSAGES,
+                capture.render(
+                    ContentField::OutputMessages,
+                    messages::output_messages(&outputs, reason),
+                ),
+            ));
         }
         let usage = match fold.terminal() {
             Some(Terminal::Done(usage)) => Some(usage),
             _ => None,
         };
-        if turn.braintrust {
-            let ttft = fold.first_output().map(|t| turn.elapsed_at(t));
-            attrs.push(crate::mapping::braintrust::metrics(usage, ttft));
-        }
-        turn.set_attributes(attrs);
+        call.set_attributes(attrs);
+        let conversation_id = call.conversation_id.clone();
+        call.decorate_end(&CallEnd {
+            outputs: &outputs,
+            finish_reason: finish,
+            usage,
+            time_to_first_chunk: fold.first_output().map(|t| call.elapsed_at(t)),
+            conversation_id: conversation_id.as_deref(),
+            response_model: response_model.as_deref(),
+        });
         let error_type = error.as_ref().map(|e| e.error_type.clone());
         if let Some(facts) = &error {
-            turn.fail(facts);
+            call.fail(facts);
         }
         if let Some(metrics) = &mut tree.metrics {
             metrics.response_model = response_model;
             metrics.usage = usage.cloned();
-            metrics.record(turn.elapsed_at(at), error_type.as_deref());
+            metrics.record(call.elapsed_at(at), error_type.as_deref());
         }
-        let end = turn.time_at(at);
-        turn.end(end);
+        let end = call.time_at(at);
+        call.end(end);
     }
 
     /// One dispatched SSE event.
@@ -237,24 +240,22 @@ impl State {
             }
             Ok(event) => event,
         };
-        let Self {
-            turn, fold, tree, ..
-        } = self;
-        fold.apply(event, at, &mut |e| tree.on_tree_event(turn, e));
+        let Self { call, fold, tree } = self;
+        fold.apply(event, at, &mut |e| tree.on_tree_event(call, e));
     }
 }
 
 impl Tree {
     /// Turn what the fold says into spans, attributes and events.
-    fn on_tree_event(&mut self, turn: &mut Turn, event: TreeEvent<'_, Instant>) {
+    fn on_tree_event(&mut self, call: &mut CallSpan, event: TreeEvent<'_, Instant>) {
         match event {
             TreeEvent::ConversationStarted(id) => {
-                turn.set_conversation_id(id);
+                call.set_conversation_id(id);
                 self.conversation_id = Some(id.to_owned());
             }
             TreeEvent::FirstOutput(at) => {
-                let ttfc = turn.elapsed_at(at);
-                turn.set_attribute(KeyValue::new(
+                let ttfc = call.elapsed_at(at);
+                call.set_attribute(KeyValue::new(
                     sc::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
                     ttfc.as_secs_f64(),
                 ));
@@ -263,10 +264,11 @@ impl Tree {
                 }
             }
             TreeEvent::Opened(out) => {
-                let parent = self.owner(turn, out.owner);
-                let cx = match &out.entry {
-                    Entry::MessageOutput(m) => turn.child(
-                        &parent,
+                let parent = self.owner(call, out.owner);
+                let start = call.time_at(out.first);
+                let (kind, name, attributes) = match &out.entry {
+                    Entry::MessageOutput(m) => (
+                        ChildKind::Chat,
                         chat_name(m.model.as_deref()),
                         chat_attributes(
                             m.id.as_deref(),
@@ -274,36 +276,36 @@ impl Tree {
                             m.agent_id.as_deref(),
                             self.conversation_id.as_deref(),
                         ),
-                        turn.time_at(out.first),
-                        ChildKind::Chat,
                     ),
-                    Entry::ToolExecution(t) => turn.child(
-                        &parent,
+                    Entry::ToolExecution(t) => (
+                        ChildKind::Tool,
                         format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
                         tool_attributes(&t.name, t.id.as_deref()),
-                        turn.time_at(out.first),
-                        ChildKind::Tool,
                     ),
-                    Entry::AgentHandoff(h) => {
-                        let cx = turn.child(
-                            &turn.cx.clone(),
-                            handoff_name(h.next_agent_name.as_deref()),
-                            handoff_attributes(
-                                h.previous_agent_id.as_deref(),
-                                h.previous_agent_name.as_deref(),
-                                h.next_agent_id.as_deref(),
-                                h.next_agent_name.as_deref(),
-                            ),
-                            turn.time_at(out.first),
-                            ChildKind::Handoff,
-                        );
-                        self.handoff = Some((out.index, cx));
-                        return;
-                    }
+                    Entry::AgentHandoff(h) => (
+                        ChildKind::Handoff,
+                        handoff_name(h.next_agent_name.as_deref()),
+                        handoff_attributes(
+                            h.previous_agent_id.as_deref(),
+                            h.previous_agent_name.as_deref(),
+                            h.next_agent_id.as_deref(),
+                            h.next_agent_name.as_deref(),
+                        ),
+                    ),
                     // function calls are events, written when they close
                     _ => return,
                 };
-                self.spans.insert(out.index, cx);
+                let view = Child {
+                    kind,
+                    entry: &out.entry,
+                    output_index: out.index,
+                };
+                let cx = call.child(&parent, name, attributes, start, &view);
+                if kind == ChildKind::Handoff {
+                    self.handoff = Some((out.index, cx));
+                } else {
+                    self.spans.insert(out.index, cx);
+                }
             }
             TreeEvent::HandoffDone(out) => {
                 if let (Some((_, cx)), Entry::AgentHandoff(h)) = (&self.handoff, &out.entry) {
@@ -315,78 +317,46 @@ impl Tree {
                     ));
                 }
             }
-            TreeEvent::Closed(out) => self.close(turn, *out),
+            TreeEvent::Closed(out) => self.close(call, *out),
             TreeEvent::Terminal(Terminal::Done(usage)) => {
-                turn.set_attributes(usage_attributes(usage));
+                call.set_attributes(usage_attributes(usage));
             }
             TreeEvent::Terminal(Terminal::Error { .. }) => {}
         }
     }
 
-    /// The span that owns an output: its handoff's, else the turn's.
-    fn owner(&self, turn: &Turn, owner: Option<u32>) -> Context {
+    /// The span that owns an output: its handoff's, else the call's.
+    fn owner(&self, call: &CallSpan, owner: Option<u32>) -> Context {
         match (&self.handoff, owner) {
             (Some((index, cx)), Some(owner)) if *index == owner => cx.clone(),
-            _ => turn.cx.clone(),
+            _ => call.cx.clone(),
         }
     }
 
     /// End one output's span (or write its function-call event) at its last event.
-    fn close(&mut self, turn: &mut Turn, out: mistral_otel_wire::Output<Instant>) {
-        let end = turn.time_at(out.last);
-        match &out.entry {
+    fn close(&mut self, call: &mut CallSpan, out: mistral_otel_wire::Output<Instant>) {
+        let end = call.time_at(out.last);
+        let (kind, cx) = match &out.entry {
             Entry::MessageOutput(_) => {
-                if let (Some(cx), Some(policy)) = (self.spans.get(&out.index), &turn.content) {
-                    let rendered = policy.render(
-                        ContentField::OutputMessages,
-                        messages::output_messages([&out.entry], "stop"),
-                    );
-                    turn.content_truncated |= rendered.truncated;
-                    cx.span()
-                        .set_attribute(KeyValue::new(sc::GEN_AI_OUTPUT_MESSAGES, rendered.json));
-                    if turn.braintrust {
-                        let (kv, t) = crate::mapping::braintrust::render(
-                            policy,
-                            sc::braintrust::OUTPUT_JSON,
-                            ContentField::BraintrustOutput,
-                            crate::mapping::braintrust::output_json([&out.entry], "stop"),
-                        );
-                        turn.content_truncated |= t;
-                        cx.span().set_attribute(kv);
-                    }
+                let cx = self.spans.remove(&out.index);
+                if let (Some(cx), Some(capture)) = (&cx, call.capture()) {
+                    cx.span().set_attribute(chat_content(&out.entry, capture));
                 }
+                (ChildKind::Chat, cx)
             }
             Entry::ToolExecution(tool) => {
-                if let Some(cx) = self.spans.get(&out.index) {
+                let cx = self.spans.remove(&out.index);
+                if let Some(cx) = &cx {
                     let span = cx.span();
                     if !out.complete {
                         span.set_attribute(KeyValue::new(sc::MISTRAL_TOOL_INCOMPLETE, true));
                     }
-                    if let Some(policy) = &turn.content {
-                        let args = policy
-                            .render(ContentField::ToolArguments, json_or_string(&tool.arguments));
-                        turn.content_truncated |= args.truncated;
-                        span.set_attribute(KeyValue::new(
-                            sc::GEN_AI_TOOL_CALL_ARGUMENTS,
-                            args.json,
+                    if let Some(capture) = call.capture() {
+                        span.set_attributes(tool_content(
+                            &tool.arguments,
+                            tool.info.as_ref(),
+                            capture,
                         ));
-                        if let Some(info) = &tool.info {
-                            let result = policy.render(ContentField::ToolResult, info.clone());
-                            turn.content_truncated |= result.truncated;
-                            span.set_attribute(KeyValue::new(
-                                sc::GEN_AI_TOOL_CALL_RESULT,
-                                result.json,
-                            ));
-                        }
-                        if turn.braintrust {
-                            let (kvs, t) = crate::mapping::braintrust::tool_io(
-                                policy,
-                                &tool.arguments,
-                                tool.info.as_ref(),
-                            );
-                            turn.content_truncated |= t;
-                            span.set_attributes(kvs);
-                        }
                     }
                 }
                 if let Some(m) = &self.metrics {
@@ -395,48 +365,57 @@ impl Tree {
                         Some(out.last.saturating_duration_since(out.first)),
                     );
                 }
+                (ChildKind::Tool, cx)
             }
-            Entry::FunctionCall(call) => {
-                let (attrs, truncated) = function_call_attributes(
-                    &call.tool_call_id,
-                    &call.name,
-                    &call.arguments,
-                    call.confirmation_status.as_deref(),
-                    turn.content.as_ref(),
+            Entry::FunctionCall(f) => {
+                let attrs = function_call_attributes(
+                    &f.tool_call_id,
+                    &f.name,
+                    &f.arguments,
+                    f.confirmation_status.as_deref(),
+                    call.capture(),
                 );
-                turn.content_truncated |= truncated;
-                let owner = self.owner(turn, out.owner);
+                let owner = self.owner(call, out.owner);
                 owner.span().add_event_with_timestamp(
                     sc::MISTRAL_FUNCTION_CALL_EVENT,
-                    turn.time_at(out.first),
+                    call.time_at(out.first),
                     attrs,
                 );
-            }
-            Entry::AgentHandoff(_) => {
-                if let Some((index, cx)) = self.handoff.take() {
-                    if index == out.index {
-                        cx.span().end_with_timestamp(end);
-                    } else {
-                        self.handoff = Some((index, cx));
-                    }
+                if self.capture {
+                    self.finished.insert(out.index, out.entry);
                 }
                 return;
             }
-            _ => {}
+            Entry::AgentHandoff(_) => {
+                let cx = match self.handoff.take() {
+                    Some((index, cx)) if index == out.index => Some(cx),
+                    other => {
+                        self.handoff = other;
+                        None
+                    }
+                };
+                (ChildKind::Handoff, cx)
+            }
+            _ => return,
+        };
+        if let Some(cx) = cx {
+            let view = Child {
+                kind,
+                entry: &out.entry,
+                output_index: out.index,
+            };
+            call.end_child(&cx, &view, end);
         }
-        if let Some(cx) = self.spans.remove(&out.index) {
-            cx.span().end_with_timestamp(end);
-        }
-        if self.capture {
+        if self.capture && kind != ChildKind::Handoff {
             self.finished.insert(out.index, out.entry);
         }
     }
 }
 
-impl Observer for StreamBody {
+impl Observer for StreamRecorder {
     fn on_data(&mut self, data: &Bytes, at: Instant) {
         let state = &mut self.state;
-        if state.turn.is_ended() || state.tree.overflow {
+        if state.call.is_ended() || state.tree.overflow {
             return;
         }
         let result = self
@@ -477,7 +456,7 @@ impl State {
     /// The body ended before the server said it was done: truncated (status left unset
     /// after an overflow, whose stream itself was fine).
     fn end_without_terminal(&mut self, at: Instant) {
-        if self.turn.is_ended() {
+        if self.call.is_ended() {
             return;
         }
         let error = (!self.tree.overflow).then(|| ErrorFacts {

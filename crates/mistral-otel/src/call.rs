@@ -1,9 +1,7 @@
-//! The turn recorder: owns the turn span, the clock and the children it creates.
-//! Every span it starts is ended exactly once, on every path (the `Drop` impl is the
-//! last resort for a future that was cancelled mid-request).
-
-pub(crate) mod plain;
-pub(crate) mod stream;
+//! The span of one Mistral call (a conversation turn, or any other endpoint), with the
+//! clock, content capture and decoration of that call. Every span it starts is ended
+//! exactly once, on every path (its `Drop` is the last resort for a future cancelled
+//! mid-request).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -13,52 +11,56 @@ use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::{Link, SpanBuilder, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 
-use crate::capture::ContentPolicy;
+use crate::capture::Capture;
+use crate::decorate::{CallEnd, Child, Decoration, SpanAttributes};
 use crate::mapping::error::ErrorFacts;
-use crate::mapping::response::ChildKind;
 use crate::semconv as sc;
 
-/// Called with the turn's conversation id when it ends (turn links).
+/// Called with the call's conversation id when it ends (turn links).
 pub(crate) type FinishHook = Box<dyn FnOnce(Option<&str>) + Send + Sync>;
 
-/// A span under construction, with the settings of its request.
-pub(crate) struct Turn {
-    pub(crate) tracer: Arc<BoxedTracer>,
-    /// Holds the turn span; children are created under it.
+/// A call's top span (CLIENT) and what it needs until it ends.
+pub(crate) struct CallSpan {
+    tracer: Arc<BoxedTracer>,
+    /// Holds the call's span; children are created under it.
     pub(crate) cx: Context,
     pub(crate) start_time: SystemTime,
-    pub(crate) start_instant: Instant,
+    start_instant: Instant,
     /// When the response headers arrived.
     pub(crate) response_time: Option<SystemTime>,
-    /// `Some` when content capture is on for this request.
-    pub(crate) content: Option<ContentPolicy>,
-    pub(crate) content_truncated: bool,
-    /// Add `braintrust.*` rendering attributes.
-    pub(crate) braintrust: bool,
+    /// `Some` when content capture is on for this call.
+    capture: Option<Capture>,
+    decoration: Box<dyn Decoration>,
     /// The `gen_ai.conversation.id` on the span, so it is set once.
     pub(crate) conversation_id: Option<String>,
-    /// Runs once when the turn ends, on every path.
+    /// Runs once when the call ends, on every path.
     pub(crate) on_end: Option<FinishHook>,
     ended: bool,
 }
 
-impl Turn {
-    /// Start a span (CLIENT) under `parent`, timed from now.
+/// What a call span starts with.
+pub(crate) struct CallStart {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) links: Vec<Link>,
+}
+
+impl CallSpan {
+    /// Start the span under `parent`, timed from now.
     pub(crate) fn start(
         tracer: Arc<BoxedTracer>,
         parent: &Context,
-        name: Cow<'static, str>,
-        attributes: Vec<KeyValue>,
-        links: Vec<Link>,
-        content: Option<ContentPolicy>,
+        start: CallStart,
+        capture: Option<Capture>,
+        decoration: Box<dyn Decoration>,
     ) -> Self {
         let start_instant = Instant::now();
         let start_time = SystemTime::now();
-        let builder = SpanBuilder::from_name(name)
+        let builder = SpanBuilder::from_name(start.name)
             .with_kind(SpanKind::Client)
             .with_start_time(start_time)
-            .with_attributes(attributes)
-            .with_links(links);
+            .with_attributes(start.attributes)
+            .with_links(start.links);
         let span = tracer.build_with_context(builder, parent);
         Self {
             cx: parent.with_span(span),
@@ -66,16 +68,20 @@ impl Turn {
             start_time,
             start_instant,
             response_time: None,
-            content,
-            content_truncated: false,
-            braintrust: false,
+            capture,
+            decoration,
             conversation_id: None,
             on_end: None,
             ended: false,
         }
     }
 
-    /// Wall-clock time of an instant, on the turn's timeline.
+    /// Content capture for this call, when on.
+    pub(crate) fn capture(&self) -> Option<&Capture> {
+        self.capture.as_ref()
+    }
+
+    /// Wall-clock time of an instant, on the call's timeline.
     pub(crate) fn time_at(&self, at: Instant) -> SystemTime {
         self.start_time + at.saturating_duration_since(self.start_instant)
     }
@@ -92,6 +98,10 @@ impl Turn {
         self.cx.span().set_attributes(attributes);
     }
 
+    pub(crate) fn set_attribute(&self, attribute: KeyValue) {
+        self.cx.span().set_attribute(attribute);
+    }
+
     /// Set `gen_ai.conversation.id` unless it is already set.
     pub(crate) fn set_conversation_id(&mut self, id: &str) {
         if self.conversation_id.is_none() {
@@ -100,27 +110,23 @@ impl Turn {
         }
     }
 
-    pub(crate) fn set_attribute(&self, attribute: KeyValue) {
-        self.cx.span().set_attribute(attribute);
-    }
-
     /// Status ERROR, `error.type`, `mistral_ai.error.code` and an `exception` event.
     pub(crate) fn fail(&self, facts: &ErrorFacts) {
         fail_span(&self.cx, facts);
     }
 
-    /// Start an INTERNAL child of `parent` (the turn or one of its children).
+    /// Start an INTERNAL child of `parent` (the call or one of its children), decorated.
     pub(crate) fn child(
-        &self,
+        &mut self,
         parent: &Context,
         name: String,
         mut attributes: Vec<KeyValue>,
         start: SystemTime,
-        kind: ChildKind,
+        view: &Child<'_>,
     ) -> Context {
-        if self.braintrust {
-            attributes.push(crate::mapping::braintrust::child_type(kind));
-        }
+        let mut extra = SpanAttributes::new(self.capture.as_ref());
+        self.decoration.on_child(view, &mut extra);
+        attributes.extend(extra.into_attributes());
         let builder = SpanBuilder::from_name(name)
             .with_kind(SpanKind::Internal)
             .with_start_time(start)
@@ -129,11 +135,27 @@ impl Turn {
         parent.with_span(span)
     }
 
+    /// End a child at `at`, after the decoration has seen its whole entry.
+    pub(crate) fn end_child(&mut self, cx: &Context, view: &Child<'_>, at: SystemTime) {
+        let mut extra = SpanAttributes::new(self.capture.as_ref());
+        self.decoration.on_child_end(view, &mut extra);
+        let span = cx.span();
+        span.set_attributes(extra.into_attributes());
+        span.end_with_timestamp(at);
+    }
+
+    /// Let the decoration see how the call ended.
+    pub(crate) fn decorate_end(&mut self, view: &CallEnd<'_>) {
+        let mut extra = SpanAttributes::new(self.capture.as_ref());
+        self.decoration.on_end(view, &mut extra);
+        self.set_attributes(extra.into_attributes());
+    }
+
     pub(crate) fn is_ended(&self) -> bool {
         self.ended
     }
 
-    /// End the turn span (once).
+    /// End the call's span (once).
     pub(crate) fn end(&mut self, at: SystemTime) {
         if self.ended {
             return;
@@ -142,16 +164,14 @@ impl Turn {
         if let Some(hook) = self.on_end.take() {
             hook(self.conversation_id.as_deref());
         }
-        if self.content_truncated {
-            self.cx
-                .span()
-                .set_attribute(KeyValue::new(sc::MISTRAL_CONTENT_TRUNCATED, true));
+        if self.capture.as_ref().is_some_and(Capture::truncated) {
+            self.set_attribute(KeyValue::new(sc::MISTRAL_CONTENT_TRUNCATED, true));
         }
         self.cx.span().end_with_timestamp(at);
     }
 }
 
-impl Drop for Turn {
+impl Drop for CallSpan {
     fn drop(&mut self) {
         if !self.ended {
             let now = self.now();

@@ -1,11 +1,12 @@
-//! Read, delete, agent and library calls: HTTP-style CLIENT spans named
+//! Resource calls (read, delete, agent and library endpoints): HTTP-style CLIENT spans named
 //! `{METHOD} {url template}`, plus `create_agent {name}` as a GenAI operation.
 
 use mistral_otel_wire::{AgentRequest, Operation, ResultFacts, Route};
 use opentelemetry::KeyValue;
 
 use super::{kv_u64, messages};
-use crate::capture::{ContentField, ContentPolicy};
+use crate::capture::{Capture, ContentField};
+use crate::mapping::request::tool_definitions;
 use crate::semconv as sc;
 
 /// Name and start attributes of a non-turn call.
@@ -16,8 +17,8 @@ pub(crate) fn start(
     host: &str,
     port: u16,
     agent_request: Option<&AgentRequest>,
-    content: Option<&ContentPolicy>,
-) -> (String, Vec<KeyValue>, bool) {
+    capture: Option<&Capture>,
+) -> (String, Vec<KeyValue>) {
     let op = route.operation;
     let mut attrs = vec![
         KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
@@ -48,7 +49,6 @@ pub(crate) fn start(
     if let Some(id) = route.document_id {
         attrs.push(KeyValue::new(sc::MISTRAL_DOCUMENT_ID, id.to_owned()));
     }
-    let mut truncated = false;
     let name = if op == Operation::AgentCreate {
         attrs.push(KeyValue::new(
             sc::GEN_AI_OPERATION_NAME,
@@ -66,24 +66,16 @@ pub(crate) fn start(
                 attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, m.clone()));
             }
             if !req.tools.is_empty() {
-                let defs = messages::tool_definitions(&req.tools, content.is_some());
-                let json = match content {
-                    Some(policy) => {
-                        let r = policy.render(ContentField::ToolDefinitions, defs);
-                        truncated |= r.truncated;
-                        r.json
-                    }
-                    None => defs.to_string(),
-                };
-                attrs.push(KeyValue::new(sc::GEN_AI_TOOL_DEFINITIONS, json));
+                attrs.push(tool_definitions(&req.tools, capture));
             }
-            if let (Some(policy), Some(instructions)) = (content, &req.instructions) {
-                let r = policy.render(
-                    ContentField::SystemInstructions,
-                    messages::system_instructions(instructions),
-                );
-                truncated |= r.truncated;
-                attrs.push(KeyValue::new(sc::GEN_AI_SYSTEM_INSTRUCTIONS, r.json));
+            if let (Some(capture), Some(instructions)) = (capture, &req.instructions) {
+                attrs.push(KeyValue::new(
+                    sc::GEN_AI_SYSTEM_INSTRUCTIONS,
+                    capture.render(
+                        ContentField::SystemInstructions,
+                        messages::system_instructions(instructions),
+                    ),
+                ));
             }
         }
         match agent_name {
@@ -93,7 +85,7 @@ pub(crate) fn start(
     } else {
         format!("{method} {}", op.url_template())
     };
-    (name, attrs, truncated)
+    (name, attrs)
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
