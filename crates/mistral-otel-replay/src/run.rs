@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use futures_util::StreamExt;
-use mistral_mock::{CASE_HEADER, Case, Fixtures, MockServer};
+use mistral_mock::{Case, Fixtures, MockServer};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{
     Span as _, SpanKind, Status, TraceContextExt as _, TraceId, Tracer as _, TracerProvider as _,
@@ -18,7 +18,6 @@ use crate::pipeline::{Pipeline, Recorder};
 use crate::{ReplayError, ReplayOptions, otlp_json_line};
 
 /// The placeholder the fixtures use for the API key.
-const API_KEY_PLACEHOLDER: &str = "<MISTRAL_API_KEY>";
 /// What replaces it: obviously fake, so a leak in exported data is easy to spot.
 pub const FAKE_API_KEY: &str = "sk-replay-not-a-real-key";
 /// Instrumentation scope of the `replay {case}` parent spans.
@@ -211,28 +210,21 @@ async fn send(
     fixtures: &Fixtures,
     case: &Case,
 ) -> Exchange {
-    let method = match reqwest::Method::from_bytes(case.method.as_bytes()) {
-        Ok(method) => method,
-        Err(_) => {
+    let request = fixtures
+        .http_request(case, base_url, FAKE_API_KEY)
+        .map_err(|e| e.to_string())
+        .and_then(|r| reqwest::Request::try_from(r).map_err(|e| e.to_string()));
+    let request = match request {
+        Ok(request) => request,
+        Err(err) => {
             return Exchange {
                 status: None,
                 body: Vec::new(),
-                error: Some(format!("invalid method {:?}", case.method)),
+                error: Some(format!("invalid request: {err}")),
             };
         }
     };
-    let mut request = client.request(method, url(base_url, case));
-    for (name, value) in &case.request_headers {
-        request = request.header(
-            name.as_str(),
-            value.replace(API_KEY_PLACEHOLDER, FAKE_API_KEY),
-        );
-    }
-    request = request.header(CASE_HEADER, case.name.as_str());
-    if let Some(body) = fixtures.request_body(case) {
-        request = request.body(body);
-    }
-    let response = match request.send().await {
+    let response = match client.execute(request).await {
         Ok(response) => response,
         Err(err) => {
             return Exchange {
@@ -263,17 +255,6 @@ async fn send(
         body,
         error: None,
     }
-}
-
-/// `base` + the case's path + its query, percent-encoded.
-fn url(base: &str, case: &Case) -> String {
-    if case.query.is_empty() {
-        return format!("{base}{}", case.path);
-    }
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&case.query)
-        .finish();
-    format!("{base}{}?{query}", case.path)
 }
 
 fn write_otlp_json(path: &std::path::Path, report: &ReplayReport) -> Result<(), ReplayError> {
