@@ -53,9 +53,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(
             MistralTracing::builder()
-                // braintrust.* attributes on every span
+                // braintrust.* attributes on every span; content capture on (Braintrust
+                // users come for inputs and outputs) unless the application says otherwise
                 .decorator(Braintrust::new())
-                .capture_content(true)
                 // the embedded mock stands in for https://api.mistral.ai (traced by default)
                 .base_url(base.parse()?)
                 .build(),

@@ -1,6 +1,5 @@
 //! Braintrust's rendering, as a [`Decorator`]: `braintrust.*` JSON attributes so that
-//! Braintrust shows a conversation turn as a `task` row with `llm`, `tool` and (handoff)
-//! `task` rows under it.
+//! Braintrust shows each call as the rows its own Python SDK records for Mistral.
 //!
 //! ```
 //! use mistral_otel::{MistralTracing, braintrust::Braintrust};
@@ -9,10 +8,33 @@
 //! # let _ = tracing;
 //! ```
 //!
-//! With content capture on, rows carry `braintrust.input_json` / `braintrust.output_json`
-//! in the OpenAI chat shape (instructions as a leading system message, `function.result`
-//! as a `tool` message, pending function calls as `tool_calls`); the application's
-//! redactor sees them as input and output messages, tool arguments and results.
+//! A conversation turn is a `task` row named `mistral.beta.conversations.{start,append,
+//! restart}[_stream]` whose metadata holds `provider`, `model` (of the first output, else
+//! the one asked for), `conversation_id` (the response's: a restart's new one), `stream`,
+//! `object`, the request's settings (`agent_id`, `agent_version`, `store`,
+//! `handoff_execution`, `from_entry_id`, `tools`, `completion_args`, ...) and whose metrics
+//! are `prompt_tokens`, `completion_tokens`, `tokens`, `connector_tokens` and, for streams,
+//! `time_to_first_token`. Under it:
+//!
+//! * each server-side tool execution is a `tool` row named `tool: {name}` with
+//!   `tool_call_id`, `tool_type` (`tool.execution`), `tool_index`, `model` and `agent_id` in
+//!   its metadata, the parsed arguments as input and the tool's `info` as output;
+//! * each message the model wrote is an `llm` row (model and provider in metadata, the
+//!   messages it answered as input, its answer as output; usage stays on the task row, so
+//!   nothing is counted twice);
+//! * each handoff is a `task` row named after the receiving agent.
+//!
+//! Content (inputs, outputs, arguments, results) needs content capture, which this
+//! decorator turns on unless the application says otherwise (the builder, or
+//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`): Braintrust users come for it. It
+//! then leaves the process, after the application's redactor. Inputs and outputs are in the
+//! OpenAI chat shape (instructions as a leading system message, `function.result` as a
+//! `tool` message, tool executions as assistant `tool_calls` followed by their `tool`
+//! result): a task row's output is that list of messages, an `llm` row's output the
+//! chat-completion choice, so that "Try prompt" works. Braintrust's own SDK logs the raw
+//! `inputs` and Mistral entries instead.
+
+use std::collections::BTreeMap;
 
 use mistral_otel_wire::{Chunk, Content, Entry, Inputs, TurnRequest, Usage};
 use opentelemetry::KeyValue;
@@ -47,51 +69,83 @@ impl Decorator for Braintrust {
         } else {
             kind.to_owned()
         };
-        let span_attributes =
-            json!({"type": "task", "name": format!("mistral.beta.conversations.{method}")});
-        span.push(KeyValue::new(
-            bt::SPAN_ATTRIBUTES,
-            span_attributes.to_string(),
-        ));
-        span.push(KeyValue::new(
-            bt::METADATA,
-            Value::Object(metadata(call)).to_string(),
-        ));
-        if let Some(request) = call.turn {
-            span.push_content(
-                bt::INPUT_JSON,
-                ContentField::InputMessages,
-                input_json(request),
-            );
+        let name = format!("mistral.beta.conversations.{method}");
+        span.push(span_attributes("task", &name));
+        let input = call.turn.map(input_messages);
+        if let Some(input) = &input {
+            span.push_content(bt::INPUT_JSON, ContentField::InputMessages, input.clone());
         }
-        Box::new(TurnRows)
+        Box::new(TurnRows {
+            metadata: request_metadata(call, span.capturing()),
+            request_model: call.turn.and_then(|t| t.model.clone()),
+            path_conversation_id: call.path_conversation_id.map(str::to_owned),
+            input: input.filter(|_| span.capturing()),
+            ended: BTreeMap::new(),
+        })
+    }
+
+    fn wants_content(&self) -> Option<bool> {
+        Some(true)
     }
 }
 
 /// The rows of one turn.
-struct TurnRows;
+struct TurnRows {
+    /// The task row's metadata known at the start.
+    metadata: Map<String, Value>,
+    request_model: Option<String>,
+    path_conversation_id: Option<String>,
+    /// The turn's input as chat messages (capture only).
+    input: Option<Value>,
+    /// Outputs whose spans ended, by `output_index` (capture only), for the input of the
+    /// `llm` rows that follow them.
+    ended: BTreeMap<u32, Entry>,
+}
 
 impl Decoration for TurnRows {
-    fn on_child(&mut self, child: &Child<'_>, span: &mut SpanAttributes<'_>) {
-        let kind = match child.kind {
-            ChildKind::Chat => "llm",
-            ChildKind::Tool => "tool",
-            ChildKind::Handoff => "task",
-        };
-        span.push(KeyValue::new(
-            bt::SPAN_ATTRIBUTES,
-            json!({ "type": kind }).to_string(),
-        ));
-    }
-
     fn on_child_end(&mut self, child: &Child<'_>, span: &mut SpanAttributes<'_>) {
-        match child.entry {
-            Entry::MessageOutput(_) => span.push_content(
-                bt::OUTPUT_JSON,
-                ContentField::OutputMessages,
-                output_json([child.entry], "stop"),
-            ),
-            Entry::ToolExecution(tool) => {
+        match (child.kind, child.entry) {
+            (ChildKind::Chat, Entry::MessageOutput(m)) => {
+                span.push(span_attributes("llm", child.name));
+                let mut metadata = Map::new();
+                metadata.insert("provider".into(), json!("mistral"));
+                insert_some(&mut metadata, "model", m.model.as_deref());
+                insert_some(&mut metadata, "agent_id", m.agent_id.as_deref());
+                span.push(KeyValue::new(
+                    bt::METADATA,
+                    Value::Object(metadata).to_string(),
+                ));
+                if span.capturing() {
+                    let mut messages = match &self.input {
+                        Some(Value::Array(items)) => items.clone(),
+                        _ => Vec::new(),
+                    };
+                    let earlier = self.ended.range(..child.output_index).map(|(_, e)| e);
+                    messages.extend(output_messages(earlier));
+                    span.push_content(
+                        bt::INPUT_JSON,
+                        ContentField::InputMessages,
+                        Value::Array(messages),
+                    );
+                    span.push_content(
+                        bt::OUTPUT_JSON,
+                        ContentField::OutputMessages,
+                        choices([child.entry], "stop"),
+                    );
+                }
+            }
+            (ChildKind::Tool, Entry::ToolExecution(tool)) => {
+                span.push(span_attributes("tool", &format!("tool: {}", tool.name)));
+                let mut metadata = Map::new();
+                insert_some(&mut metadata, "tool_call_id", tool.id.as_deref());
+                metadata.insert("tool_type".into(), json!("tool.execution"));
+                metadata.insert("tool_index".into(), json!(child.output_index));
+                insert_some(&mut metadata, "agent_id", tool.agent_id.as_deref());
+                insert_some(&mut metadata, "model", tool.model.as_deref());
+                span.push(KeyValue::new(
+                    bt::METADATA,
+                    Value::Object(metadata).to_string(),
+                ));
                 span.push_content(
                     bt::INPUT_JSON,
                     ContentField::ToolArguments,
@@ -101,50 +155,115 @@ impl Decoration for TurnRows {
                     span.push_content(bt::OUTPUT_JSON, ContentField::ToolResult, info.clone());
                 }
             }
+            (ChildKind::Handoff, Entry::AgentHandoff(h)) => {
+                span.push(span_attributes("task", child.name));
+                let mut metadata = Map::new();
+                metadata.insert("provider".into(), json!("mistral"));
+                insert_some(
+                    &mut metadata,
+                    "previous_agent_id",
+                    h.previous_agent_id.as_deref(),
+                );
+                insert_some(
+                    &mut metadata,
+                    "previous_agent_name",
+                    h.previous_agent_name.as_deref(),
+                );
+                insert_some(&mut metadata, "agent_id", h.next_agent_id.as_deref());
+                insert_some(&mut metadata, "agent_name", h.next_agent_name.as_deref());
+                span.push(KeyValue::new(
+                    bt::METADATA,
+                    Value::Object(metadata).to_string(),
+                ));
+            }
             _ => {}
+        }
+        if span.capturing() && child.kind != ChildKind::Handoff {
+            self.ended.insert(child.output_index, child.entry.clone());
         }
     }
 
     fn on_end(&mut self, call: &CallEnd<'_>, span: &mut SpanAttributes<'_>) {
-        let reason = if call.finish_reason.is_empty() {
-            "stop"
-        } else {
-            call.finish_reason
-        };
-        span.push_content(
-            bt::OUTPUT_JSON,
-            ContentField::OutputMessages,
-            output_json(call.outputs, reason),
-        );
-        span.push(metrics(
+        let mut metadata = std::mem::take(&mut self.metadata);
+        let conversation_id = call
+            .conversation_id
+            .or(self.path_conversation_id.as_deref());
+        insert_some(&mut metadata, "conversation_id", conversation_id);
+        // as Braintrust's SDK: the model of the first output, else the one asked for
+        let model = call.response_model.or(self.request_model.as_deref());
+        insert_some(&mut metadata, "model", model);
+        metadata.insert("object".into(), json!("conversation.response"));
+        span.push(KeyValue::new(
+            bt::METADATA,
+            Value::Object(metadata).to_string(),
+        ));
+        // a failed call has no output and no usage (as Braintrust's SDK logs it)
+        if let Some(metrics) = metrics(
             call.usage,
             call.time_to_first_chunk.map(|d| d.as_secs_f64()),
-        ));
+        ) {
+            span.push(metrics);
+        }
+        if !call.outputs.is_empty() {
+            span.push_content(
+                bt::OUTPUT_JSON,
+                ContentField::OutputMessages,
+                Value::Array(output_messages(call.outputs)),
+            );
+        }
     }
 }
 
-/// `braintrust.metadata` of a turn.
-fn metadata(call: &CallStart<'_>) -> Map<String, Value> {
-    let mut metadata = Map::new();
-    metadata.insert("provider".into(), Value::String("mistral".into()));
-    metadata.insert("stream".into(), Value::Bool(call.stream));
-    if let Some(conv) = call.path_conversation_id {
-        metadata.insert("conversation_id".into(), Value::String(conv.to_owned()));
+fn span_attributes(kind: &str, name: &str) -> KeyValue {
+    KeyValue::new(
+        bt::SPAN_ATTRIBUTES,
+        json!({"type": kind, "name": name}).to_string(),
+    )
+}
+
+fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        map.insert(key.to_owned(), Value::String(v.to_owned()));
     }
+}
+
+/// What the request says, for the task row's metadata (instructions only when capturing).
+fn request_metadata(call: &CallStart<'_>, capturing: bool) -> Map<String, Value> {
+    let mut metadata = Map::new();
+    metadata.insert("provider".into(), json!("mistral"));
+    metadata.insert("stream".into(), Value::Bool(call.stream));
     let Some(req) = call.turn else {
         return metadata;
     };
-    if let Some(model) = &req.model {
-        metadata.insert("model".into(), Value::String(model.clone()));
-    }
-    if let Some(agent) = &req.agent_id {
-        metadata.insert("agent_id".into(), Value::String(agent.clone()));
-    }
+    insert_some(&mut metadata, "agent_id", req.agent_id.as_deref());
     if let Some(version) = &req.agent_version {
-        metadata.insert("agent_version".into(), Value::String(version.to_string()));
+        metadata.insert("agent_version".into(), json!(version.to_string()));
+    }
+    insert_some(&mut metadata, "name", req.name.as_deref());
+    insert_some(&mut metadata, "description", req.description.as_deref());
+    insert_some(&mut metadata, "from_entry_id", req.from_entry_id.as_deref());
+    insert_some(
+        &mut metadata,
+        "handoff_execution",
+        req.handoff_execution.as_deref(),
+    );
+    if let Some(store) = req.store {
+        metadata.insert("store".into(), Value::Bool(store));
     }
     if let Some(args) = &req.completion_args {
         metadata.insert("completion_args".into(), args.raw.clone());
+    }
+    if let Some(guardrails) = req.guardrails.as_ref().filter(|g| !g.is_null()) {
+        metadata.insert("guardrails".into(), guardrails.clone());
+    }
+    if let Some(confirmations) = req.tool_confirmations.as_ref().filter(|c| !c.is_null()) {
+        metadata.insert("tool_confirmations".into(), confirmations.clone());
+    }
+    if let Some(user) = req.metadata.as_ref().filter(|m| !m.is_null()) {
+        metadata.insert("request_metadata".into(), user.clone());
+    }
+    if capturing {
+        insert_some(&mut metadata, "instructions", req.instructions.as_deref());
     }
     if !req.tools.is_empty() {
         let tools: Vec<Value> = req
@@ -161,18 +280,22 @@ fn metadata(call: &CallStart<'_>) -> Map<String, Value> {
     metadata
 }
 
-/// `braintrust.metrics`: token counts and, for streams, time to first token (seconds).
-fn metrics(usage: Option<&Usage>, ttft: Option<f64>) -> KeyValue {
+/// `braintrust.metrics`: token counts and, for streams, time to first token (seconds);
+/// `None` when there is neither.
+fn metrics(usage: Option<&Usage>, ttft: Option<f64>) -> Option<KeyValue> {
     let mut m = Map::new();
     if let Some(u) = usage {
         m.insert("prompt_tokens".into(), json!(u.prompt_tokens));
         m.insert("completion_tokens".into(), json!(u.completion_tokens));
         m.insert("tokens".into(), json!(u.total_tokens));
+        if let Some(c) = u.connector_tokens {
+            m.insert("connector_tokens".into(), json!(c));
+        }
     }
     if let Some(t) = ttft {
         m.insert("time_to_first_token".into(), json!(t));
     }
-    KeyValue::new(bt::METRICS, Value::Object(m).to_string())
+    (!m.is_empty()).then(|| KeyValue::new(bt::METRICS, Value::Object(m).to_string()))
 }
 
 fn text_of(content: &Content) -> String {
@@ -188,8 +311,8 @@ fn text_of(content: &Content) -> String {
     }
 }
 
-/// `braintrust.input_json`: the turn's input as OpenAI chat messages.
-fn input_json(request: &TurnRequest) -> Value {
+/// The turn's input as OpenAI chat messages.
+fn input_messages(request: &TurnRequest) -> Value {
     let mut messages = Vec::new();
     if let Some(instructions) = &request.instructions {
         messages.push(json!({"role": "system", "content": instructions}));
@@ -202,17 +325,10 @@ fn input_json(request: &TurnRequest) -> Value {
                     Entry::MessageInput(m) => {
                         messages.push(json!({"role": m.role, "content": text_of(&m.content)}))
                     }
-                    Entry::MessageOutput(m) => {
-                        messages.push(json!({"role": "assistant", "content": text_of(&m.content)}))
-                    }
                     Entry::FunctionResult(r) => messages.push(
                         json!({"role": "tool", "tool_call_id": r.tool_call_id, "content": r.result}),
                     ),
-                    Entry::FunctionCall(f) => messages.push(json!({
-                        "role": "assistant", "content": null,
-                        "tool_calls": [tool_call(&f.tool_call_id, &f.name, &f.arguments)],
-                    })),
-                    _ => {}
+                    other => messages.extend(output_messages([other])),
                 }
             }
         }
@@ -225,8 +341,53 @@ fn tool_call(id: &str, name: &str, arguments: &str) -> Value {
     json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}})
 }
 
-/// `braintrust.output_json`: OpenAI chat choices (pending function calls as `tool_calls`).
-fn output_json<'a>(entries: impl IntoIterator<Item = &'a Entry>, finish_reason: &str) -> Value {
+/// Outputs as OpenAI chat messages: text as assistant messages, a tool execution as an
+/// assistant `tool_calls` message followed by a `tool` message with its result, pending
+/// function calls as `tool_calls` of the assistant message.
+fn output_messages<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Value> {
+    let mut messages: Vec<Value> = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::MessageOutput(m) => {
+                messages.push(json!({"role": "assistant", "content": text_of(&m.content)}))
+            }
+            Entry::ToolExecution(t) => {
+                let id = t.id.as_deref().unwrap_or_default();
+                messages.push(json!({
+                    "role": "assistant", "content": null,
+                    "tool_calls": [tool_call(id, &t.name, &t.arguments)],
+                }));
+                let result = t.info.as_ref().map_or(String::new(), Value::to_string);
+                messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
+            }
+            Entry::FunctionCall(f) => {
+                let call = tool_call(&f.tool_call_id, &f.name, &f.arguments);
+                // a call right after the model's text belongs to that message
+                match messages.last_mut() {
+                    Some(Value::Object(last))
+                        if last.get("role") == Some(&json!("assistant"))
+                            && last.get("content").is_some_and(Value::is_string) =>
+                    {
+                        match last.get_mut("tool_calls") {
+                            Some(Value::Array(calls)) => calls.push(call),
+                            _ => {
+                                last.insert("tool_calls".into(), json!([call]));
+                            }
+                        }
+                    }
+                    _ => messages.push(json!({
+                        "role": "assistant", "content": null, "tool_calls": [call],
+                    })),
+                }
+            }
+            _ => {}
+        }
+    }
+    messages
+}
+
+/// Chat-completion choices: the message's text and its pending function calls.
+fn choices<'a>(entries: impl IntoIterator<Item = &'a Entry>, finish_reason: &str) -> Value {
     let mut content = String::new();
     let mut calls = Vec::new();
     for entry in entries {

@@ -31,6 +31,7 @@ pub(crate) struct CallSpan {
     /// `Some` when content capture is on for this call.
     capture: Option<Capture>,
     decoration: Box<dyn Decoration>,
+    decorated_end: bool,
     /// The `gen_ai.conversation.id` on the span, so it is set once.
     pub(crate) conversation_id: Option<String>,
     /// Runs once when the call ends, on every path.
@@ -70,6 +71,7 @@ impl CallSpan {
             response_time: None,
             capture,
             decoration,
+            decorated_end: false,
             conversation_id: None,
             on_end: None,
             ended: false,
@@ -144,8 +146,13 @@ impl CallSpan {
         span.end_with_timestamp(at);
     }
 
-    /// Let the decoration see how the call ended.
+    /// Let the decoration see how the call ended (once; [`CallSpan::end`] does it with what
+    /// is known when the recorder did not).
     pub(crate) fn decorate_end(&mut self, view: &CallEnd<'_>) {
+        if self.decorated_end {
+            return;
+        }
+        self.decorated_end = true;
         let mut extra = SpanAttributes::new(self.capture.as_ref());
         self.decoration.on_end(view, &mut extra);
         self.set_attributes(extra.into_attributes());
@@ -161,6 +168,13 @@ impl CallSpan {
             return;
         }
         self.ended = true;
+        if !self.decorated_end {
+            let conversation_id = self.conversation_id.clone();
+            self.decorate_end(&CallEnd {
+                conversation_id: conversation_id.as_deref(),
+                ..CallEnd::default()
+            });
+        }
         if let Some(hook) = self.on_end.take() {
             hook(self.conversation_id.as_deref());
         }

@@ -55,7 +55,8 @@ pub trait Decoration: Send + Sync {
     /// when capturing).
     fn on_child_end(&mut self, _child: &Child<'_>, _span: &mut SpanAttributes<'_>) {}
 
-    /// The call is about to end.
+    /// The call is about to end; called once on every path (after an error or a cancel
+    /// with what is known: no outputs, no usage).
     fn on_end(&mut self, _call: &CallEnd<'_>, _span: &mut SpanAttributes<'_>) {}
 }
 
@@ -109,6 +110,8 @@ pub enum ChildKind {
 pub struct Child<'a> {
     /// What it stands for.
     pub kind: ChildKind,
+    /// The span's name (in `on_child_end`: its final name, e.g. a handoff's receiving agent).
+    pub name: &'a str,
     /// Its entry (in `on_child`: as far as it arrived; in `on_child_end`: whole).
     pub entry: &'a Entry,
     /// Its position among the call's outputs.
@@ -116,7 +119,7 @@ pub struct Child<'a> {
 }
 
 /// What is known when a call ends.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct CallEnd<'a> {
     /// The outputs, in order (only when capturing content; empty otherwise).

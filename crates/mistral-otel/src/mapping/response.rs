@@ -157,6 +157,17 @@ pub(crate) fn handoff_next_agent(next_id: Option<&str>, next_name: Option<&str>)
     attrs
 }
 
+/// The span name of an output's child: `chat {model}`, `execute_tool {name}`, or the
+/// handoff's `invoke_agent {next agent}`.
+pub(crate) fn child_name(entry: &Entry) -> String {
+    match entry {
+        Entry::MessageOutput(m) => chat_name(m.model.as_deref()),
+        Entry::ToolExecution(t) => format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
+        Entry::AgentHandoff(h) => handoff_name(h.next_agent_name.as_deref()),
+        _ => String::new(),
+    }
+}
+
 /// `invoke_agent {next}` or `invoke_agent`.
 pub(crate) fn handoff_name(next_name: Option<&str>) -> String {
     match next_name {
@@ -261,7 +272,7 @@ pub(crate) fn plan_response(
                     attributes.push(chat_content(entry, capture));
                 }
                 plan.children.push(ChildPlan {
-                    name: chat_name(m.model.as_deref()),
+                    name: child_name(entry),
                     attributes,
                     parent: owner,
                     server_start: start,
@@ -276,7 +287,7 @@ pub(crate) fn plan_response(
                     attributes.extend(tool_content(&t.arguments, t.info.as_ref(), capture));
                 }
                 plan.children.push(ChildPlan {
-                    name: format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
+                    name: child_name(entry),
                     attributes,
                     parent: owner,
                     server_start: start,
@@ -301,7 +312,7 @@ pub(crate) fn plan_response(
             }
             Entry::AgentHandoff(h) => {
                 plan.children.push(ChildPlan {
-                    name: handoff_name(h.next_agent_name.as_deref()),
+                    name: child_name(entry),
                     attributes: handoff_attributes(
                         h.previous_agent_id.as_deref(),
                         h.previous_agent_name.as_deref(),

@@ -193,6 +193,7 @@ impl PlainRecorder {
             };
             let view = Child {
                 kind: child.kind,
+                name: &child.name,
                 entry,
                 output_index: u32::try_from(child.output_index).unwrap_or(u32::MAX),
             };
@@ -221,9 +222,17 @@ impl PlainRecorder {
                 event.attributes.clone(),
             );
         }
-        // end children before their owners: handoffs own later entries
-        for (i, cx) in contexts.iter().enumerate().rev() {
-            let (Some(child), Some((_, end))) = (plan.children.get(i), times.get(i)) else {
+        // outputs end in order, handoffs (which own later outputs) after them
+        let (handoffs, outputs_first): (Vec<usize>, Vec<usize>) =
+            (0..contexts.len()).partition(|i| {
+                plan.children
+                    .get(*i)
+                    .is_some_and(|c| c.kind == ChildKind::Handoff)
+            });
+        for i in outputs_first.into_iter().chain(handoffs) {
+            let (Some(cx), Some(child), Some((_, end))) =
+                (contexts.get(i), plan.children.get(i), times.get(i))
+            else {
                 continue;
             };
             let Some(entry) = outputs.get(child.output_index) else {
@@ -231,6 +240,7 @@ impl PlainRecorder {
             };
             let view = Child {
                 kind: child.kind,
+                name: &child.name,
                 entry,
                 output_index: u32::try_from(child.output_index).unwrap_or(u32::MAX),
             };

@@ -26,7 +26,7 @@ use crate::capture::ContentField;
 use crate::decorate::{CallEnd, Child, ChildKind};
 use crate::mapping::error::ErrorFacts;
 use crate::mapping::response::{
-    chat_attributes, chat_content, chat_name, function_call_attributes, handoff_attributes,
+    chat_attributes, chat_content, child_name, function_call_attributes, handoff_attributes,
     handoff_name, handoff_next_agent, tool_attributes, tool_content, usage_attributes,
 };
 use crate::mapping::{kv_strings, kv_u64, messages};
@@ -266,10 +266,9 @@ impl Tree {
             TreeEvent::Opened(out) => {
                 let parent = self.owner(call, out.owner);
                 let start = call.time_at(out.first);
-                let (kind, name, attributes) = match &out.entry {
+                let (kind, attributes) = match &out.entry {
                     Entry::MessageOutput(m) => (
                         ChildKind::Chat,
-                        chat_name(m.model.as_deref()),
                         chat_attributes(
                             m.id.as_deref(),
                             m.model.as_deref(),
@@ -277,14 +276,11 @@ impl Tree {
                             self.conversation_id.as_deref(),
                         ),
                     ),
-                    Entry::ToolExecution(t) => (
-                        ChildKind::Tool,
-                        format!("{} {}", sc::op::EXECUTE_TOOL, t.name),
-                        tool_attributes(&t.name, t.id.as_deref()),
-                    ),
+                    Entry::ToolExecution(t) => {
+                        (ChildKind::Tool, tool_attributes(&t.name, t.id.as_deref()))
+                    }
                     Entry::AgentHandoff(h) => (
                         ChildKind::Handoff,
-                        handoff_name(h.next_agent_name.as_deref()),
                         handoff_attributes(
                             h.previous_agent_id.as_deref(),
                             h.previous_agent_name.as_deref(),
@@ -295,12 +291,14 @@ impl Tree {
                     // function calls are events, written when they close
                     _ => return,
                 };
+                let name = child_name(&out.entry);
                 let view = Child {
                     kind,
+                    name: &name,
                     entry: &out.entry,
                     output_index: out.index,
                 };
-                let cx = call.child(&parent, name, attributes, start, &view);
+                let cx = call.child(&parent, name.clone(), attributes, start, &view);
                 if kind == ChildKind::Handoff {
                     self.handoff = Some((out.index, cx));
                 } else {
@@ -399,8 +397,10 @@ impl Tree {
             _ => return,
         };
         if let Some(cx) = cx {
+            let name = child_name(&out.entry);
             let view = Child {
                 kind,
+                name: &name,
                 entry: &out.entry,
                 output_index: out.index,
             };
