@@ -71,7 +71,7 @@ fn task_checks(spans: &[SpanData], name: &str, stream: bool, conversation_id: &s
     metrics
 }
 
-fn llm_row<'a>(spans: &'a [SpanData]) -> &'a SpanData {
+fn llm_row(spans: &[SpanData]) -> &SpanData {
     spans
         .iter()
         .find(|s| json_attr(s, "braintrust.span_attributes")["type"] == "llm")
