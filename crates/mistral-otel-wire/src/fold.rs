@@ -50,6 +50,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::budget::Budget;
 use crate::entry::{
     AgentHandoff, Chunk, Content, Entry, FunctionCall, MessageOutput, ToolExecution,
 };
@@ -635,33 +636,6 @@ fn fill(slot: &mut Option<String>, value: Option<String>) {
     }
 }
 
-/// The capture budget.
-#[derive(Debug, Clone)]
-struct Budget {
-    /// Bytes of content still allowed; `None` when not capturing.
-    left: Option<usize>,
-    truncated: bool,
-}
-
-impl Budget {
-    /// Take `cost` bytes; `false` (and the truncation flag) when they do not fit, `false`
-    /// when nothing is captured.
-    fn charge(&mut self, cost: usize) -> bool {
-        match &mut self.left {
-            None => false,
-            Some(left) if *left >= cost => {
-                *left -= cost;
-                true
-            }
-            Some(left) => {
-                *left = 0;
-                self.truncated = true;
-                false
-            }
-        }
-    }
-}
-
 fn content_cost(content: &DeltaContent) -> usize {
     match content {
         DeltaContent::Text(text) => text.len(),
@@ -680,7 +654,7 @@ fn entry_identity_size(entry: &Entry) -> usize {
 }
 
 /// About the size of a JSON value once serialised, without serialising it.
-fn json_size(value: &Value) -> usize {
+pub(crate) fn json_size(value: &Value) -> usize {
     match value {
         Value::Null | Value::Bool(_) | Value::Number(_) => 8,
         Value::String(s) => s.len() + 2,

@@ -56,10 +56,14 @@
 #![deny(missing_docs)]
 
 mod aggregate;
+mod budget;
+mod completion;
+mod completion_fold;
 mod entry;
 mod error;
 mod event;
 mod fold;
+mod inference;
 mod lenient;
 mod peek;
 mod pruned;
@@ -72,6 +76,12 @@ mod time;
 use std::fmt;
 
 pub use aggregate::StreamAggregate;
+pub use completion::{
+    ChatMessage, Choice, ChunkChoice, CompletionChunk, CompletionRequest, CompletionResponse,
+    ToolCall, decode_completion_chunk, is_done_sentinel, parse_completion_request_with,
+    parse_completion_response_with,
+};
+pub use completion_fold::{CompletionFold, StreamedToolCall};
 pub use entry::{
     AgentHandoff, Chunk, Content, Entry, FunctionCall, FunctionResult, MessageInput, MessageOutput,
     ToolExecution, parse_chunk, parse_entry,
@@ -79,7 +89,11 @@ pub use entry::{
 pub use error::{ApiError, parse_error_body};
 pub use event::{DeltaContent, StreamEvent, decode_stream_event};
 pub use fold::{MAX_OPEN_OUTPUTS, Output, OutputKind, StreamFold, Terminal, TreeEvent};
-pub use peek::peek_output_index;
+pub use inference::{
+    InferenceRequest, InferenceResponse, TranscriptionEvent, decode_transcription_event,
+    parse_inference_request, parse_inference_response,
+};
+pub use peek::{peek_output_index, peek_top_level_string};
 pub use request::{
     AgentRequest, AgentVersion, CompletionArgs, FunctionDefinition, Inputs, ToolDefinition,
     TurnRequest, parse_agent_request, parse_turn_request, parse_turn_request_with,
@@ -88,7 +102,7 @@ pub use response::{
     ConversationResponse, ResultFacts, Usage, parse_conversation_response,
     parse_conversation_response_with, parse_result_facts,
 };
-pub use route::{Operation, Route, match_route};
+pub use route::{CallKind, Operation, Route, match_route};
 pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseParser};
 pub use time::parse_timestamp;
 

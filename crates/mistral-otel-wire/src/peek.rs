@@ -131,3 +131,52 @@ fn digits(rest: &[u8]) -> Option<u32> {
     }
     (len > 0).then_some(n)
 }
+
+/// The top-level string `key` of a JSON object, read from its first `limit` bytes and no
+/// further: the keys before it are skipped unbuilt, and the read stops at the key. For a
+/// request too large to parse (an OCR document inlined as base64) whose `model` comes
+/// before the payload, as the SDKs write it. `None` when the key is absent from those
+/// bytes, is not a string, or the JSON breaks before it.
+///
+/// ```
+/// use mistral_otel_wire::peek_top_level_string;
+/// let body = br#"{"model":"mistral-ocr-latest","document":{"type":"document_url","document_url":"data:application/pdf;base64,JVBERi0xLjcK"}}"#;
+/// assert_eq!(peek_top_level_string(body, "model", 40).as_deref(), Some("mistral-ocr-latest"));
+/// assert_eq!(peek_top_level_string(br#"{"document":{"model":"x"},"model":"m"}"#, "model", 64).as_deref(), Some("m"));
+/// assert_eq!(peek_top_level_string(br#"{"document":"...long...","model":"m"}"#, "model", 12), None);
+/// ```
+pub fn peek_top_level_string(data: &[u8], key: &str, limit: usize) -> Option<String> {
+    use serde::Deserializer as _;
+    use serde::de::{IgnoredAny, MapAccess, Visitor};
+
+    struct Find<'k> {
+        key: &'k str,
+        found: &'k mut Option<String>,
+    }
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if k == self.key {
+                    // stop here: nothing after the value is read (the deserializer then
+                    // reports the unread rest, which is ignored)
+                    *self.found = map.next_value::<Option<String>>().ok().flatten();
+                    return Ok(());
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let prefix = data.get(..limit.min(data.len()))?;
+    let mut found = None;
+    let mut de = serde_json::Deserializer::from_slice(prefix);
+    let _ = de.deserialize_map(Find {
+        key,
+        found: &mut found,
+    });
+    found
+}

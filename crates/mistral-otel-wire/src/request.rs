@@ -199,7 +199,7 @@ impl FunctionDefinition {
     }
 }
 
-fn tools(value: Option<&Value>) -> Vec<ToolDefinition> {
+pub(crate) fn tools(value: Option<&Value>) -> Vec<ToolDefinition> {
     match value {
         Some(Value::Array(items)) => items.iter().filter_map(ToolDefinition::from_json).collect(),
         _ => Vec::new(),

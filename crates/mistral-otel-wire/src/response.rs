@@ -24,7 +24,8 @@ pub struct ConversationResponse {
     pub usage: Option<Usage>,
 }
 
-/// Token usage of one turn (`ConversationUsageInfo`).
+/// Token usage of a call: a turn's `ConversationUsageInfo`, or the `UsageInfo` of a
+/// completion, an embedding, an OCR or a transcription call.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
     /// `prompt_tokens` (0 when absent).
@@ -35,8 +36,14 @@ pub struct Usage {
     pub total_tokens: u64,
     /// `connector_tokens`: tokens of built-in tool results.
     pub connector_tokens: Option<u64>,
-    /// `connectors`: calls per tool name, sorted by name; empty when absent or `null`.
+    /// `connectors`: calls per tool name, sorted by name; empty when absent or `null`. A
+    /// count sent as a string (seen in 2025) is read as a number.
     pub connectors: Vec<(String, u64)>,
+    /// Prompt tokens served from the cache: `prompt_tokens_details.cached_tokens` (or the
+    /// misspelled `prompt_token_details`, or `num_cached_tokens`).
+    pub cached_tokens: Option<u64>,
+    /// `prompt_audio_seconds` of audio calls.
+    pub prompt_audio_seconds: Option<f64>,
 }
 
 impl Usage {
@@ -48,7 +55,13 @@ impl Usage {
         let mut connectors: Vec<(String, u64)> = match obj.get("connectors") {
             Some(Value::Object(map)) => map
                 .iter()
-                .filter_map(|(name, calls)| Some((name.clone(), calls.as_u64()?)))
+                .filter_map(|(name, calls)| {
+                    let calls = match calls {
+                        Value::String(s) => s.trim().parse().ok(),
+                        other => other.as_u64(),
+                    };
+                    Some((name.clone(), calls?))
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -59,6 +72,14 @@ impl Usage {
             total_tokens: lenient::count(obj, "total_tokens").unwrap_or(0),
             connector_tokens: lenient::count(obj, "connector_tokens"),
             connectors,
+            cached_tokens: ["prompt_tokens_details", "prompt_token_details"]
+                .iter()
+                .find_map(|key| match obj.get(*key) {
+                    Some(Value::Object(details)) => lenient::count(details, "cached_tokens"),
+                    _ => None,
+                })
+                .or_else(|| lenient::count(obj, "num_cached_tokens")),
+            prompt_audio_seconds: lenient::float(obj, "prompt_audio_seconds"),
         }
     }
 }
@@ -148,6 +169,14 @@ pub struct ResultFacts {
     pub document_id: Option<String>,
     /// `process_status` of a document.
     pub process_status: Option<String>,
+    /// The `id` of a model (or fine-tuned model).
+    pub model_id: Option<String>,
+    /// The `id` of a file.
+    pub file_id: Option<String>,
+    /// The `id` of a batch or fine-tuning job.
+    pub job_id: Option<String>,
+    /// The `status` of a batch or fine-tuning job.
+    pub job_status: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -157,6 +186,10 @@ enum Family {
     Library,
     Document,
     Access,
+    Model,
+    File,
+    Job,
+    Other,
 }
 
 fn family(op: Operation) -> Family {
@@ -183,6 +216,20 @@ fn family(op: Operation) -> Family {
         | DocumentReprocess
         | DocumentSignedUploadUrl
         | DocumentIngestFromBlobStorage => Family::Document,
+        ModelList
+        | ModelGet
+        | ModelDelete
+        | FineTunedModelUpdate
+        | FineTunedModelArchive
+        | FineTunedModelUnarchive => Family::Model,
+        FileUpload | FileList | FileGet | FileDelete | FileContent | FileUrl => Family::File,
+        BatchJobList | BatchJobCreate | BatchJobGet | BatchJobDelete | BatchJobCancel
+        | FineTuningJobList | FineTuningJobCreate | FineTuningJobGet | FineTuningJobCancel
+        | FineTuningJobStart => Family::Job,
+        ChatCompletion | FimCompletion | AgentsCompletion | Embeddings | Moderation
+        | ChatModeration | Classification | ChatClassification | Ocr | AudioTranscription => {
+            Family::Other
+        }
     }
 }
 
@@ -198,6 +245,10 @@ fn is_list(op: Operation) -> bool {
             | LibraryList
             | DocumentList
             | AccessList
+            | ModelList
+            | FileList
+            | BatchJobList
+            | FineTuningJobList
     )
 }
 
@@ -277,6 +328,9 @@ impl<'de> Visitor<'de> for FactsSeed {
                 "name" if family == Family::Agent => {
                     facts.agent_name = map.next_value::<Scalar>()?.into_string();
                 }
+                "status" if family == Family::Job => {
+                    facts.job_status = map.next_value::<Scalar>()?.into_string();
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -288,8 +342,11 @@ impl<'de> Visitor<'de> for FactsSeed {
             Family::Agent => Some(&mut facts.agent_id),
             Family::Library => Some(&mut facts.library_id),
             Family::Document => Some(&mut facts.document_id),
+            Family::Model => Some(&mut facts.model_id),
+            Family::File => Some(&mut facts.file_id),
+            Family::Job => Some(&mut facts.job_id),
             // sharing objects have no id of their own
-            Family::Access => None,
+            Family::Access | Family::Other => None,
         };
         if let (Some(slot), Some(id)) = (slot, id) {
             slot.get_or_insert(id);

@@ -1,7 +1,6 @@
-//! Which Conversations / Agents / Libraries endpoint a request goes to, from its method
-//! and path alone.
+//! Which Mistral API endpoint a request goes to, from its method and path alone.
 
-/// One endpoint of the beta Conversations, Agents or Libraries API.
+/// One endpoint of the Mistral API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
@@ -85,11 +84,89 @@ pub enum Operation {
     AccessUpdateOrCreate,
     /// `DELETE /v1/libraries/{library_id}/share`
     AccessDelete,
+    /// `POST /v1/chat/completions` (plain and streamed)
+    ChatCompletion,
+    /// `POST /v1/fim/completions` (plain and streamed)
+    FimCompletion,
+    /// `POST /v1/agents/completions` (plain and streamed)
+    AgentsCompletion,
+    /// `POST /v1/embeddings`
+    Embeddings,
+    /// `POST /v1/moderations`
+    Moderation,
+    /// `POST /v1/chat/moderations`
+    ChatModeration,
+    /// `POST /v1/classifications`
+    Classification,
+    /// `POST /v1/chat/classifications`
+    ChatClassification,
+    /// `POST /v1/ocr`
+    Ocr,
+    /// `POST /v1/audio/transcriptions` (multipart; plain and streamed)
+    AudioTranscription,
+    /// `GET /v1/models`
+    ModelList,
+    /// `GET /v1/models/{model_id}`
+    ModelGet,
+    /// `DELETE /v1/models/{model_id}`
+    ModelDelete,
+    /// `PATCH /v1/fine_tuning/models/{model_id}`
+    FineTunedModelUpdate,
+    /// `POST /v1/fine_tuning/models/{model_id}/archive`
+    FineTunedModelArchive,
+    /// `DELETE /v1/fine_tuning/models/{model_id}/archive`
+    FineTunedModelUnarchive,
+    /// `POST /v1/files` (multipart)
+    FileUpload,
+    /// `GET /v1/files`
+    FileList,
+    /// `GET /v1/files/{file_id}`
+    FileGet,
+    /// `DELETE /v1/files/{file_id}`
+    FileDelete,
+    /// `GET /v1/files/{file_id}/content`
+    FileContent,
+    /// `GET /v1/files/{file_id}/url`
+    FileUrl,
+    /// `GET /v1/batch/jobs`
+    BatchJobList,
+    /// `POST /v1/batch/jobs`
+    BatchJobCreate,
+    /// `GET /v1/batch/jobs/{job_id}`
+    BatchJobGet,
+    /// `DELETE /v1/batch/jobs/{job_id}`
+    BatchJobDelete,
+    /// `POST /v1/batch/jobs/{job_id}/cancel`
+    BatchJobCancel,
+    /// `GET /v1/fine_tuning/jobs`
+    FineTuningJobList,
+    /// `POST /v1/fine_tuning/jobs`
+    FineTuningJobCreate,
+    /// `GET /v1/fine_tuning/jobs/{job_id}`
+    FineTuningJobGet,
+    /// `POST /v1/fine_tuning/jobs/{job_id}/cancel`
+    FineTuningJobCancel,
+    /// `POST /v1/fine_tuning/jobs/{job_id}/start`
+    FineTuningJobStart,
+}
+
+/// What kind of call an endpoint is, for the span and the recorder it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallKind {
+    /// A conversation turn: start, append, restart.
+    Turn,
+    /// A chat, FIM or agents completion.
+    Completion,
+    /// Another GenAI operation: embeddings, moderation, classification, OCR, transcription.
+    Inference,
+    /// Anything else: a read, a write, an agent or library call (`create_agent` included).
+    Resource,
 }
 
 impl Operation {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Operation; 40] = {
+    pub const ALL: [Operation; 72] = {
         use Operation::*;
         [
             ConversationStart,
@@ -132,6 +209,38 @@ impl Operation {
             AccessList,
             AccessUpdateOrCreate,
             AccessDelete,
+            ChatCompletion,
+            FimCompletion,
+            AgentsCompletion,
+            Embeddings,
+            Moderation,
+            ChatModeration,
+            Classification,
+            ChatClassification,
+            Ocr,
+            AudioTranscription,
+            ModelList,
+            ModelGet,
+            ModelDelete,
+            FineTunedModelUpdate,
+            FineTunedModelArchive,
+            FineTunedModelUnarchive,
+            FileUpload,
+            FileList,
+            FileGet,
+            FileDelete,
+            FileContent,
+            FileUrl,
+            BatchJobList,
+            BatchJobCreate,
+            BatchJobGet,
+            BatchJobDelete,
+            BatchJobCancel,
+            FineTuningJobList,
+            FineTuningJobCreate,
+            FineTuningJobGet,
+            FineTuningJobCancel,
+            FineTuningJobStart,
         ]
     };
 
@@ -180,6 +289,38 @@ impl Operation {
             AccessList => "libraries.accesses.list",
             AccessUpdateOrCreate => "libraries.accesses.update_or_create",
             AccessDelete => "libraries.accesses.delete",
+            ChatCompletion => "chat.complete",
+            FimCompletion => "fim.complete",
+            AgentsCompletion => "agents.complete",
+            Embeddings => "embeddings.create",
+            Moderation => "classifiers.moderate",
+            ChatModeration => "classifiers.moderate_chat",
+            Classification => "classifiers.classify",
+            ChatClassification => "classifiers.classify_chat",
+            Ocr => "ocr.process",
+            AudioTranscription => "audio.transcriptions.complete",
+            ModelList => "models.list",
+            ModelGet => "models.retrieve",
+            ModelDelete => "models.delete",
+            FineTunedModelUpdate => "models.update",
+            FineTunedModelArchive => "models.archive",
+            FineTunedModelUnarchive => "models.unarchive",
+            FileUpload => "files.upload",
+            FileList => "files.list",
+            FileGet => "files.retrieve",
+            FileDelete => "files.delete",
+            FileContent => "files.download",
+            FileUrl => "files.get_signed_url",
+            BatchJobList => "batch.jobs.list",
+            BatchJobCreate => "batch.jobs.create",
+            BatchJobGet => "batch.jobs.get",
+            BatchJobDelete => "batch.jobs.delete",
+            BatchJobCancel => "batch.jobs.cancel",
+            FineTuningJobList => "fine_tuning.jobs.list",
+            FineTuningJobCreate => "fine_tuning.jobs.create",
+            FineTuningJobGet => "fine_tuning.jobs.get",
+            FineTuningJobCancel => "fine_tuning.jobs.cancel",
+            FineTuningJobStart => "fine_tuning.jobs.start",
         }
     }
 
@@ -224,7 +365,68 @@ impl Operation {
                 "/v1/libraries/{library_id}/documents/ingest-from-blob-storage"
             }
             AccessList | AccessUpdateOrCreate | AccessDelete => "/v1/libraries/{library_id}/share",
+            ChatCompletion => "/v1/chat/completions",
+            FimCompletion => "/v1/fim/completions",
+            AgentsCompletion => "/v1/agents/completions",
+            Embeddings => "/v1/embeddings",
+            Moderation => "/v1/moderations",
+            ChatModeration => "/v1/chat/moderations",
+            Classification => "/v1/classifications",
+            ChatClassification => "/v1/chat/classifications",
+            Ocr => "/v1/ocr",
+            AudioTranscription => "/v1/audio/transcriptions",
+            ModelList => "/v1/models",
+            ModelGet | ModelDelete => "/v1/models/{model_id}",
+            FineTunedModelUpdate => "/v1/fine_tuning/models/{model_id}",
+            FineTunedModelArchive | FineTunedModelUnarchive => {
+                "/v1/fine_tuning/models/{model_id}/archive"
+            }
+            FileUpload | FileList => "/v1/files",
+            FileGet | FileDelete => "/v1/files/{file_id}",
+            FileContent => "/v1/files/{file_id}/content",
+            FileUrl => "/v1/files/{file_id}/url",
+            BatchJobList | BatchJobCreate => "/v1/batch/jobs",
+            BatchJobGet | BatchJobDelete => "/v1/batch/jobs/{job_id}",
+            BatchJobCancel => "/v1/batch/jobs/{job_id}/cancel",
+            FineTuningJobList | FineTuningJobCreate => "/v1/fine_tuning/jobs",
+            FineTuningJobGet => "/v1/fine_tuning/jobs/{job_id}",
+            FineTuningJobCancel => "/v1/fine_tuning/jobs/{job_id}/cancel",
+            FineTuningJobStart => "/v1/fine_tuning/jobs/{job_id}/start",
         }
+    }
+
+    /// What kind of call this is.
+    pub fn kind(self) -> CallKind {
+        use Operation::*;
+        match self {
+            ConversationStart | ConversationAppend | ConversationRestart => CallKind::Turn,
+            ChatCompletion | FimCompletion | AgentsCompletion => CallKind::Completion,
+            Embeddings | Moderation | ChatModeration | Classification | ChatClassification
+            | Ocr | AudioTranscription => CallKind::Inference,
+            _ => CallKind::Resource,
+        }
+    }
+
+    /// The GenAI operation name (`gen_ai.operation.name`) of endpoints that are GenAI
+    /// operations: `invoke_agent` (turns, agents completions), `chat`, `text_completion`,
+    /// `embeddings`, `moderation`, `classification`, `ocr`, `transcription`,
+    /// `create_agent`; `None` for the other endpoints.
+    pub fn gen_ai_operation(self) -> Option<&'static str> {
+        use Operation::*;
+        Some(match self {
+            ConversationStart | ConversationAppend | ConversationRestart | AgentsCompletion => {
+                "invoke_agent"
+            }
+            ChatCompletion => "chat",
+            FimCompletion => "text_completion",
+            Embeddings => "embeddings",
+            Moderation | ChatModeration => "moderation",
+            Classification | ChatClassification => "classification",
+            Ocr => "ocr",
+            AudioTranscription => "transcription",
+            AgentCreate => "create_agent",
+            _ => return None,
+        })
     }
 
     /// Whether this is a conversation turn (start, append or restart).
@@ -258,6 +460,12 @@ pub struct Route<'a> {
     pub document_id: Option<&'a str>,
     /// `{version}` from `/v1/agents/{agent_id}/versions/{version}`.
     pub agent_version: Option<&'a str>,
+    /// `{model_id}` from the models and fine-tuned models paths.
+    pub model_id: Option<&'a str>,
+    /// `{file_id}` from the files paths.
+    pub file_id: Option<&'a str>,
+    /// `{job_id}` from the batch and fine-tuning job paths.
+    pub job_id: Option<&'a str>,
 }
 
 impl<'a> Route<'a> {
@@ -269,6 +477,9 @@ impl<'a> Route<'a> {
             library_id: None,
             document_id: None,
             agent_version: None,
+            model_id: None,
+            file_id: None,
+            job_id: None,
         }
     }
 }
@@ -299,20 +510,22 @@ impl Method {
     }
 }
 
-/// Match an HTTP method and URL path to a Conversations / Agents / Libraries endpoint.
+/// Match an HTTP method and URL path to a Mistral API endpoint.
 ///
 /// `method` is an HTTP method (`"POST"`, any case). `path` is the URL path; it may carry a
 /// `?query` and a `#fragment` (the SDKs' `"/v1/conversations#stream"`): the fragment is
 /// ignored, the query is not part of matching. One trailing slash is tolerated. Returns
-/// `None` for anything that is not one of these endpoints (e.g. `"/v1/chat/completions"`,
-/// `"/v1/agents/completions"`). `PUT` and `PATCH` both map to the update operations.
+/// `None` for anything that is not one of these endpoints. `PUT` and `PATCH` both map to
+/// the update operations.
 ///
 /// ```
-/// use mistral_otel_wire::{match_route, Operation};
+/// use mistral_otel_wire::{CallKind, match_route, Operation};
 /// let route = match_route("post", "/v1/conversations/conv_1/restart#stream").unwrap();
 /// assert_eq!(route.operation, Operation::ConversationRestart);
 /// assert_eq!(route.conversation_id, Some("conv_1"));
-/// assert!(match_route("POST", "/v1/chat/completions").is_none());
+/// let chat = match_route("POST", "/v1/chat/completions#stream").unwrap();
+/// assert_eq!(chat.operation.kind(), CallKind::Completion);
+/// assert!(match_route("GET", "/v1/chat/completions").is_none());
 /// ```
 pub fn match_route<'a>(method: &str, path: &'a str) -> Option<Route<'a>> {
     let method = Method::parse(method)?;
@@ -336,7 +549,11 @@ pub fn match_route<'a>(method: &str, path: &'a str) -> Option<Route<'a>> {
         "conversations" => conversation_route(method, ids),
         "agents" => agent_route(method, ids),
         "libraries" => library_route(method, ids),
-        _ => None,
+        "models" => model_route(method, ids),
+        "files" => file_route(method, ids),
+        "batch" => batch_route(method, ids),
+        "fine_tuning" => fine_tuning_route(method, ids),
+        _ => inference_route(method, root, ids),
     }
 }
 
@@ -364,8 +581,10 @@ fn agent_route<'a>(method: Method, segments: &[&'a str]) -> Option<Route<'a>> {
     use Method::*;
     use Operation::*;
     // `/v1/agents/completions` is the chat-style agents endpoint, not an agent id
-    if segments.first() == Some(&"completions") {
-        return None;
+    match (method, segments) {
+        (Post, ["completions"]) => return Some(Route::new(AgentsCompletion)),
+        (_, ["completions", ..]) => return None,
+        _ => {}
     }
     let (operation, id, version) = match (method, segments) {
         (Post, []) => (AgentCreate, None, None),
@@ -387,6 +606,98 @@ fn agent_route<'a>(method: Method, segments: &[&'a str]) -> Option<Route<'a>> {
         agent_id: id,
         agent_version: version,
         ..Route::new(operation)
+    })
+}
+
+/// The completions and the other inference endpoints (one or two path segments).
+fn inference_route<'a>(method: Method, root: &str, segments: &[&'a str]) -> Option<Route<'a>> {
+    use Operation::*;
+    if method != Method::Post {
+        return None;
+    }
+    let operation = match (root, segments) {
+        ("chat", ["completions"]) => ChatCompletion,
+        ("chat", ["moderations"]) => ChatModeration,
+        ("chat", ["classifications"]) => ChatClassification,
+        ("fim", ["completions"]) => FimCompletion,
+        ("embeddings", []) => Embeddings,
+        ("moderations", []) => Moderation,
+        ("classifications", []) => Classification,
+        ("ocr", []) => Ocr,
+        ("audio", ["transcriptions"]) => AudioTranscription,
+        _ => return None,
+    };
+    Some(Route::new(operation))
+}
+
+fn model_route<'a>(method: Method, segments: &[&'a str]) -> Option<Route<'a>> {
+    use Method::*;
+    use Operation::*;
+    let (operation, id) = match (method, segments) {
+        (Get, []) => (ModelList, None),
+        (Get, [id]) => (ModelGet, Some(*id)),
+        (Delete, [id]) => (ModelDelete, Some(*id)),
+        _ => return None,
+    };
+    Some(Route {
+        model_id: id,
+        ..Route::new(operation)
+    })
+}
+
+fn file_route<'a>(method: Method, segments: &[&'a str]) -> Option<Route<'a>> {
+    use Method::*;
+    use Operation::*;
+    let (operation, id) = match (method, segments) {
+        (Post, []) => (FileUpload, None),
+        (Get, []) => (FileList, None),
+        (Get, [id]) => (FileGet, Some(*id)),
+        (Delete, [id]) => (FileDelete, Some(*id)),
+        (Get, [id, "content"]) => (FileContent, Some(*id)),
+        (Get, [id, "url"]) => (FileUrl, Some(*id)),
+        _ => return None,
+    };
+    Some(Route {
+        file_id: id,
+        ..Route::new(operation)
+    })
+}
+
+fn batch_route<'a>(method: Method, segments: &[&'a str]) -> Option<Route<'a>> {
+    use Method::*;
+    use Operation::*;
+    let (operation, id) = match (method, segments) {
+        (Get, ["jobs"]) => (BatchJobList, None),
+        (Post, ["jobs"]) => (BatchJobCreate, None),
+        (Get, ["jobs", id]) => (BatchJobGet, Some(*id)),
+        (Delete, ["jobs", id]) => (BatchJobDelete, Some(*id)),
+        (Post, ["jobs", id, "cancel"]) => (BatchJobCancel, Some(*id)),
+        _ => return None,
+    };
+    Some(Route {
+        job_id: id,
+        ..Route::new(operation)
+    })
+}
+
+fn fine_tuning_route<'a>(method: Method, segments: &[&'a str]) -> Option<Route<'a>> {
+    use Method::*;
+    use Operation::*;
+    let route = |operation, job: Option<&'a str>, model: Option<&'a str>| Route {
+        job_id: job,
+        model_id: model,
+        ..Route::new(operation)
+    };
+    Some(match (method, segments) {
+        (Get, ["jobs"]) => route(FineTuningJobList, None, None),
+        (Post, ["jobs"]) => route(FineTuningJobCreate, None, None),
+        (Get, ["jobs", id]) => route(FineTuningJobGet, Some(*id), None),
+        (Post, ["jobs", id, "cancel"]) => route(FineTuningJobCancel, Some(*id), None),
+        (Post, ["jobs", id, "start"]) => route(FineTuningJobStart, Some(*id), None),
+        (Update, ["models", id]) => route(FineTunedModelUpdate, None, Some(*id)),
+        (Post, ["models", id, "archive"]) => route(FineTunedModelArchive, None, Some(*id)),
+        (Delete, ["models", id, "archive"]) => route(FineTunedModelUnarchive, None, Some(*id)),
+        _ => return None,
     })
 }
 

@@ -80,6 +80,7 @@ fn start_web_search_response_has_tool_execution_then_chunked_message() {
             total_tokens: 6542,
             connector_tokens: Some(6214),
             connectors: vec![("web_search".into(), 1)],
+            ..Usage::default()
         })
     );
 }
@@ -102,7 +103,8 @@ fn append_response_has_string_content_and_null_connectors() {
             completion_tokens: 48,
             total_tokens: 460,
             connector_tokens: None,
-            connectors: vec![]
+            connectors: vec![],
+            ..Usage::default()
         })
     );
 }
@@ -126,7 +128,8 @@ fn restart_response_carries_a_new_conversation_id_and_no_connectors() {
             completion_tokens: 52,
             total_tokens: 450,
             connector_tokens: None,
-            connectors: vec![]
+            connectors: vec![],
+            ..Usage::default()
         })
     );
 }

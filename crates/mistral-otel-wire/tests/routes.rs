@@ -11,6 +11,9 @@ const CONV: &str = "conv_019cd7065406745882f38266558e95ad";
 const AGENT: &str = "ag_019cad8fbf88776b883159fcb56e5352";
 const LIB: &str = "019cb3dc-fb8a-711a-921b-88806715f57f";
 const DOC: &str = "019cb3df-7180-7318-a740-0e022a0debc0";
+const MODEL: &str = "ft:open-mistral-7b:587a6b29:20240514:7e773925";
+const FILE: &str = "497f6eca-6276-4993-bfeb-53cbbbba6f08";
+const JOB: &str = "7ad642c1-fc6f-4c07-a0dd-f4d2c0d2a4b0";
 
 fn route(op: Operation) -> Route<'static> {
     Route {
@@ -20,6 +23,30 @@ fn route(op: Operation) -> Route<'static> {
         library_id: None,
         document_id: None,
         agent_version: None,
+        model_id: None,
+        file_id: None,
+        job_id: None,
+    }
+}
+
+fn model(op: Operation) -> Route<'static> {
+    Route {
+        model_id: Some(MODEL),
+        ..route(op)
+    }
+}
+
+fn file(op: Operation) -> Route<'static> {
+    Route {
+        file_id: Some(FILE),
+        ..route(op)
+    }
+}
+
+fn job(op: Operation) -> Route<'static> {
+    Route {
+        job_id: Some(JOB),
+        ..route(op)
     }
 }
 
@@ -59,7 +86,8 @@ type Case = (
     &'static str,
 );
 
-/// Every endpoint of mistral-wire.md sections 2, 6 and 7, with its name and template.
+/// Every endpoint of mistral-wire.md sections 2, 6 and 7 and of the rest of the API
+/// (completions, inference, models, files, batch, fine-tuning), with its name and template.
 #[rustfmt::skip]
 fn endpoints() -> Vec<Case> {
     use Operation::*;
@@ -111,7 +139,50 @@ fn endpoints() -> Vec<Case> {
         ("GET", format!("{l}/share"), lib(AccessList), "libraries.accesses.list", "/v1/libraries/{library_id}/share"),
         ("PUT", format!("{l}/share"), lib(AccessUpdateOrCreate), "libraries.accesses.update_or_create", "/v1/libraries/{library_id}/share"),
         ("DELETE", format!("{l}/share"), lib(AccessDelete), "libraries.accesses.delete", "/v1/libraries/{library_id}/share"),
+        ("POST", "/v1/chat/completions".into(), route(ChatCompletion), "chat.complete", "/v1/chat/completions"),
+        ("POST", "/v1/fim/completions".into(), route(FimCompletion), "fim.complete", "/v1/fim/completions"),
+        ("POST", "/v1/agents/completions".into(), route(AgentsCompletion), "agents.complete", "/v1/agents/completions"),
+        ("POST", "/v1/embeddings".into(), route(Embeddings), "embeddings.create", "/v1/embeddings"),
+        ("POST", "/v1/moderations".into(), route(Moderation), "classifiers.moderate", "/v1/moderations"),
+        ("POST", "/v1/chat/moderations".into(), route(ChatModeration), "classifiers.moderate_chat", "/v1/chat/moderations"),
+        ("POST", "/v1/classifications".into(), route(Classification), "classifiers.classify", "/v1/classifications"),
+        ("POST", "/v1/chat/classifications".into(), route(ChatClassification), "classifiers.classify_chat", "/v1/chat/classifications"),
+        ("POST", "/v1/ocr".into(), route(Ocr), "ocr.process", "/v1/ocr"),
+        ("POST", "/v1/audio/transcriptions".into(), route(AudioTranscription), "audio.transcriptions.complete", "/v1/audio/transcriptions"),
+        ("GET", "/v1/models".into(), route(ModelList), "models.list", "/v1/models"),
+        ("GET", format!("/v1/models/{MODEL}"), model(ModelGet), "models.retrieve", "/v1/models/{model_id}"),
+        ("DELETE", format!("/v1/models/{MODEL}"), model(ModelDelete), "models.delete", "/v1/models/{model_id}"),
+        ("PATCH", format!("/v1/fine_tuning/models/{MODEL}"), model(FineTunedModelUpdate), "models.update", "/v1/fine_tuning/models/{model_id}"),
+        ("POST", format!("/v1/fine_tuning/models/{MODEL}/archive"), model(FineTunedModelArchive), "models.archive", "/v1/fine_tuning/models/{model_id}/archive"),
+        ("DELETE", format!("/v1/fine_tuning/models/{MODEL}/archive"), model(FineTunedModelUnarchive), "models.unarchive", "/v1/fine_tuning/models/{model_id}/archive"),
+        ("POST", "/v1/files".into(), route(FileUpload), "files.upload", "/v1/files"),
+        ("GET", "/v1/files".into(), route(FileList), "files.list", "/v1/files"),
+        ("GET", format!("/v1/files/{FILE}"), file(FileGet), "files.retrieve", "/v1/files/{file_id}"),
+        ("DELETE", format!("/v1/files/{FILE}"), file(FileDelete), "files.delete", "/v1/files/{file_id}"),
+        ("GET", format!("/v1/files/{FILE}/content"), file(FileContent), "files.download", "/v1/files/{file_id}/content"),
+        ("GET", format!("/v1/files/{FILE}/url"), file(FileUrl), "files.get_signed_url", "/v1/files/{file_id}/url"),
+        ("GET", "/v1/batch/jobs".into(), route(BatchJobList), "batch.jobs.list", "/v1/batch/jobs"),
+        ("POST", "/v1/batch/jobs".into(), route(BatchJobCreate), "batch.jobs.create", "/v1/batch/jobs"),
+        ("GET", format!("/v1/batch/jobs/{JOB}"), job(BatchJobGet), "batch.jobs.get", "/v1/batch/jobs/{job_id}"),
+        ("DELETE", format!("/v1/batch/jobs/{JOB}"), job(BatchJobDelete), "batch.jobs.delete", "/v1/batch/jobs/{job_id}"),
+        ("POST", format!("/v1/batch/jobs/{JOB}/cancel"), job(BatchJobCancel), "batch.jobs.cancel", "/v1/batch/jobs/{job_id}/cancel"),
+        ("GET", "/v1/fine_tuning/jobs".into(), route(FineTuningJobList), "fine_tuning.jobs.list", "/v1/fine_tuning/jobs"),
+        ("POST", "/v1/fine_tuning/jobs".into(), route(FineTuningJobCreate), "fine_tuning.jobs.create", "/v1/fine_tuning/jobs"),
+        ("GET", format!("/v1/fine_tuning/jobs/{JOB}"), job(FineTuningJobGet), "fine_tuning.jobs.get", "/v1/fine_tuning/jobs/{job_id}"),
+        ("POST", format!("/v1/fine_tuning/jobs/{JOB}/cancel"), job(FineTuningJobCancel), "fine_tuning.jobs.cancel", "/v1/fine_tuning/jobs/{job_id}/cancel"),
+        ("POST", format!("/v1/fine_tuning/jobs/{JOB}/start"), job(FineTuningJobStart), "fine_tuning.jobs.start", "/v1/fine_tuning/jobs/{job_id}/start"),
     ]
+}
+
+#[test]
+fn every_operation_has_an_endpoint_in_this_table() {
+    let listed: Vec<Operation> = endpoints()
+        .into_iter()
+        .map(|(_, _, r, _, _)| r.operation)
+        .collect();
+    for op in Operation::ALL {
+        assert!(listed.contains(&op), "{op:?} has no entry");
+    }
 }
 
 #[test]
@@ -185,14 +256,16 @@ fn turns_are_exactly_start_append_and_restart() {
 }
 
 #[test]
-fn other_mistral_and_foreign_paths_do_not_match() {
+fn unknown_and_foreign_paths_do_not_match() {
     for (method, path) in [
-        ("POST", "/v1/chat/completions"),
-        ("POST", "/v1/agents/completions"),
         ("GET", "/v1/agents/completions"),
-        ("POST", "/v1/fim/completions"),
-        ("POST", "/v1/embeddings"),
-        ("GET", "/v1/models"),
+        ("POST", "/v1/agents/completions/x"),
+        ("POST", "/v1/chat"),
+        ("POST", "/v1/chat/completions/extra"),
+        ("POST", "/v1/audio/speech"),
+        ("POST", "/v1/models"),
+        ("GET", "/v1/batch"),
+        ("POST", "/v1/fine_tuning/models/m"),
         ("POST", "/v2/conversations"),
         ("POST", "/conversations"),
         ("POST", "/v1/conversations_extra"),

@@ -36,7 +36,7 @@
 
 use std::collections::BTreeMap;
 
-use mistral_otel_wire::{Chunk, Content, Entry, Inputs, TurnRequest, Usage};
+use mistral_otel_wire::{Entry, Inputs, TurnRequest, Usage};
 use opentelemetry::KeyValue;
 use serde_json::{Map, Value, json};
 
@@ -44,6 +44,7 @@ use crate::capture::{ContentField, json_or_string};
 use crate::decorate::{
     CallEnd, CallStart, Child, ChildKind, Decoration, Decorator, SpanAttributes,
 };
+use crate::mapping::messages::content_text;
 use crate::semconv::braintrust as bt;
 
 /// The Braintrust decorator.
@@ -298,19 +299,6 @@ fn metrics(usage: Option<&Usage>, ttft: Option<f64>) -> Option<KeyValue> {
     (!m.is_empty()).then(|| KeyValue::new(bt::METRICS, Value::Object(m).to_string()))
 }
 
-fn text_of(content: &Content) -> String {
-    match content {
-        Content::Text(t) => t.clone(),
-        Content::Chunks(chunks) => chunks
-            .iter()
-            .filter_map(|c| match c {
-                Chunk::Text { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect(),
-    }
-}
-
 /// The turn's input as OpenAI chat messages.
 fn input_messages(request: &TurnRequest) -> Value {
     let mut messages = Vec::new();
@@ -323,7 +311,7 @@ fn input_messages(request: &TurnRequest) -> Value {
             for entry in entries {
                 match entry {
                     Entry::MessageInput(m) => {
-                        messages.push(json!({"role": m.role, "content": text_of(&m.content)}))
+                        messages.push(json!({"role": m.role, "content": content_text(&m.content)}))
                     }
                     Entry::FunctionResult(r) => messages.push(
                         json!({"role": "tool", "tool_call_id": r.tool_call_id, "content": r.result}),
@@ -349,7 +337,7 @@ fn output_messages<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Valu
     for entry in entries {
         match entry {
             Entry::MessageOutput(m) => {
-                messages.push(json!({"role": "assistant", "content": text_of(&m.content)}))
+                messages.push(json!({"role": "assistant", "content": content_text(&m.content)}))
             }
             Entry::ToolExecution(t) => {
                 let id = t.id.as_deref().unwrap_or_default();
@@ -392,7 +380,7 @@ fn choices<'a>(entries: impl IntoIterator<Item = &'a Entry>, finish_reason: &str
     let mut calls = Vec::new();
     for entry in entries {
         match entry {
-            Entry::MessageOutput(m) => content.push_str(&text_of(&m.content)),
+            Entry::MessageOutput(m) => content.push_str(&content_text(&m.content)),
             Entry::FunctionCall(f) => calls.push(tool_call(&f.tool_call_id, &f.name, &f.arguments)),
             _ => {}
         }

@@ -11,9 +11,12 @@ use crate::config::{Config, MeterSource, TracerSource, scope};
 use crate::decorate::Decorator;
 use crate::env::{process_env, resolve_capture};
 use crate::hosts::Targets;
-use crate::links::TurnLinks;
+use crate::links::{AgentNames, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
-use crate::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES, DEFAULT_TURN_LINKS, MistralTracing};
+use crate::{
+    AGENT_NAMES_REMEMBERED as AGENT_NAMES, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_TURN_LINKS, MistralTracing,
+};
 
 /// What the builder was told about metrics.
 enum MeterChoice {
@@ -208,6 +211,7 @@ impl MistralTracingBuilder {
                 max_body_bytes: self.max_body_bytes,
                 max_event_bytes: self.max_event_bytes,
                 links: (self.turn_links > 0).then(|| Arc::new(TurnLinks::new(self.turn_links))),
+                agent_names: Arc::new(AgentNames::new(AGENT_NAMES)),
                 targets: self.targets,
                 cardinality,
             }),

@@ -36,6 +36,9 @@ pub(crate) struct CallSpan {
     pub(crate) conversation_id: Option<String>,
     /// Runs once when the call ends, on every path.
     pub(crate) on_end: Option<FinishHook>,
+    /// The operation of a span named without a model (a multipart upload is not read),
+    /// to be named `{operation} {model}` after the model that answered.
+    pub(crate) unnamed_model: Option<&'static str>,
     ended: bool,
 }
 
@@ -74,6 +77,7 @@ impl CallSpan {
             decorated_end: false,
             conversation_id: None,
             on_end: None,
+            unnamed_model: None,
             ended: false,
         }
     }
@@ -109,6 +113,14 @@ impl CallSpan {
         if self.conversation_id.is_none() {
             self.conversation_id = Some(id.to_owned());
             self.set_attribute(KeyValue::new(sc::GEN_AI_CONVERSATION_ID, id.to_owned()));
+        }
+    }
+
+    /// Name the span `{operation} {model}` after the model that answered, when the
+    /// request did not say (once).
+    pub(crate) fn name_after_model(&mut self, model: &str) {
+        if let Some(operation) = self.unnamed_model.take() {
+            self.cx.span().update_name(format!("{operation} {model}"));
         }
     }
 

@@ -9,7 +9,7 @@ use opentelemetry::metrics::MeterProvider;
 use crate::capture::ContentPolicy;
 use crate::decorate::Decorator;
 use crate::hosts::Targets;
-use crate::links::TurnLinks;
+use crate::links::{AgentNames, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
 
 const SCOPE_NAME: &str = "mistral-otel";
@@ -49,6 +49,8 @@ pub(crate) struct Config {
     pub(crate) max_body_bytes: usize,
     pub(crate) max_event_bytes: usize,
     pub(crate) links: Option<Arc<TurnLinks>>,
+    /// Agent names seen in agent responses, for `invoke_agent {name}` of agents completions.
+    pub(crate) agent_names: Arc<AgentNames>,
     pub(crate) targets: Targets,
     pub(crate) cardinality: Arc<Cardinality>,
 }

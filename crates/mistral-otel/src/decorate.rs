@@ -27,7 +27,10 @@
 
 use std::time::Duration;
 
-use mistral_otel_wire::{Entry, Operation, TurnRequest, Usage};
+use mistral_otel_wire::{
+    CompletionRequest, CompletionResponse, Entry, InferenceRequest, InferenceResponse, Operation,
+    TurnRequest, Usage,
+};
 use opentelemetry::{Key, KeyValue};
 use serde_json::Value;
 
@@ -86,6 +89,12 @@ pub struct CallStart<'a> {
     pub operation: Operation,
     /// The request of a conversation turn, as parsed (content only when capturing).
     pub turn: Option<&'a TurnRequest>,
+    /// The request of a chat, FIM or agents completion, as parsed (messages, prompt and
+    /// suffix only when capturing).
+    pub completion: Option<&'a CompletionRequest>,
+    /// The request of an embeddings, moderation, classification or OCR call, as parsed
+    /// (inputs only when capturing; a document or audio payload never).
+    pub inference: Option<&'a InferenceRequest>,
     /// The conversation id in the path (append, restart and the read calls).
     pub path_conversation_id: Option<&'a str>,
     /// Whether a stream was asked for.
@@ -134,6 +143,11 @@ pub struct CallEnd<'a> {
     pub conversation_id: Option<&'a str>,
     /// The model that answered.
     pub response_model: Option<&'a str>,
+    /// A completion's response (for a stream: what its chunks amount to), its messages'
+    /// content only when capturing.
+    pub completion: Option<&'a CompletionResponse>,
+    /// An inference call's response (for a streamed transcription: its `done` event).
+    pub inference: Option<&'a InferenceResponse>,
 }
 
 /// Where a hook writes: attributes for one span, and captured content rendered under the

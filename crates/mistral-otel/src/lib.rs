@@ -88,6 +88,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub const DEFAULT_MAX_EVENT_BYTES: usize = mistral_otel_wire::DEFAULT_MAX_EVENT_BYTES;
 /// Default number of conversations remembered for turn links.
 pub const DEFAULT_TURN_LINKS: usize = 1024;
+/// Agent names remembered from agent responses (`create_agent`, agent reads and updates),
+/// so that an agents completion that names only `agent_id` is `invoke_agent {name}`.
+pub const AGENT_NAMES_REMEMBERED: usize = 1024;
 
 /// The middleware. Cheap to clone; all clones share settings and turn-link memory.
 ///

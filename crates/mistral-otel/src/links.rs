@@ -1,4 +1,5 @@
-//! Turn links: the last turn span seen for each conversation, in bounded memory.
+//! Bounded memory of what earlier calls said: the last turn span seen for each
+//! conversation (turn links), and the name of each agent seen (agents completions).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -13,31 +14,40 @@ pub(crate) struct Remembered {
     pub(crate) agent_name: Option<String>,
 }
 
-/// Conversation id → span context of its latest turn, evicting the least recently
-/// used entry past `capacity`.
+/// Conversation id → its latest turn.
+pub(crate) type TurnLinks = Recent<Remembered>;
+
+/// Agent id → the agent's name, as a `create_agent` or agent read answered it.
+pub(crate) type AgentNames = Recent<String>;
+
+/// A map from id to `V`, evicting the least recently used entry past `capacity`.
 #[derive(Debug)]
-pub(crate) struct TurnLinks {
+pub(crate) struct Recent<V> {
     capacity: usize,
-    inner: Mutex<Inner>,
+    inner: Mutex<Inner<V>>,
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    map: HashMap<String, (Remembered, u64)>,
+#[derive(Debug)]
+struct Inner<V> {
+    map: HashMap<String, (V, u64)>,
     order: VecDeque<(String, u64)>,
     tick: u64,
 }
 
-impl TurnLinks {
+impl<V: Clone> Recent<V> {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+                tick: 0,
+            }),
         }
     }
 
-    /// The latest turn of `conversation_id`, if seen.
-    pub(crate) fn get(&self, conversation_id: &str) -> Option<Remembered> {
+    /// The value remembered for `id`, if any.
+    pub(crate) fn get(&self, conversation_id: &str) -> Option<V> {
         let mut inner = self.inner.lock().ok()?;
         inner.tick += 1;
         let tick = inner.tick;
@@ -52,8 +62,8 @@ impl TurnLinks {
         found
     }
 
-    /// Remember `span` as the latest turn of `conversation_id`.
-    pub(crate) fn put(&self, conversation_id: &str, span: Remembered) {
+    /// Remember `span` for `conversation_id`.
+    pub(crate) fn put(&self, conversation_id: &str, span: V) {
         if self.capacity == 0 {
             return;
         }
@@ -83,7 +93,7 @@ impl TurnLinks {
     }
 }
 
-impl Inner {
+impl<V> Inner<V> {
     /// Drop stale order records so the queue stays within a constant factor of the map.
     fn compact(&mut self) {
         if self.order.len() > 2 * self.map.len() + 16 {

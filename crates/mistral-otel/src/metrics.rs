@@ -120,6 +120,8 @@ pub(crate) struct CallMetrics {
     base: Vec<KeyValue>,
     pub(crate) response_model: Option<String>,
     pub(crate) usage: Option<Usage>,
+    /// Embeddings, moderation, classification and OCR count input tokens only.
+    input_only: bool,
 }
 
 impl CallMetrics {
@@ -144,6 +146,10 @@ impl CallMetrics {
             base,
             response_model: None,
             usage: None,
+            input_only: matches!(
+                operation,
+                sc::op::EMBEDDINGS | sc::op::MODERATION | sc::op::CLASSIFICATION | sc::op::OCR
+            ),
         }
     }
 
@@ -163,6 +169,9 @@ impl CallMetrics {
                 ("input", usage.prompt_tokens),
                 ("output", usage.completion_tokens),
             ] {
+                if kind == "output" && self.input_only && value == 0 {
+                    continue;
+                }
                 let mut with_type = attrs.clone();
                 with_type.push(KeyValue::new(sc::GEN_AI_TOKEN_TYPE, kind));
                 self.instruments.tokens.record(value, &with_type);

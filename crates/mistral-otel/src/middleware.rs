@@ -7,12 +7,14 @@ use std::time::Instant;
 
 use http::Extensions;
 use mistral_otel_wire::{
-    Operation, Route, TurnRequest, match_route, parse_agent_request, parse_turn_request_with,
+    CallKind, CompletionRequest, InferenceRequest, Operation, Route, TurnRequest, match_route,
+    parse_agent_request, parse_completion_request_with, parse_inference_request,
+    parse_turn_request_with, peek_top_level_string,
 };
-use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::Injector;
 use opentelemetry::trace::{Link, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest_middleware::{Middleware, Next};
 
@@ -23,13 +25,16 @@ use crate::decorate::{self, SpanAttributes};
 use crate::links::Remembered;
 use crate::mapping::error::ErrorFacts;
 use crate::mapping::resource::{self, PathIds};
-use crate::mapping::{kv_strings, request, response_headers};
+use crate::mapping::{completion, inference, kv_strings, request, response_headers};
 use crate::metrics::CallMetrics;
 use crate::options::{
     AgentName, CaptureContent, DisablePropagation, DisableTracing, ExtraAttributes,
 };
+use crate::record::chunks::ChunkRecorder;
+use crate::record::completion_stream::CompletionChunks;
 use crate::record::plain::{BodyKind, PlainRecorder};
 use crate::record::stream::StreamRecorder;
+use crate::record::transcription_stream::TranscriptionChunks;
 use crate::semconv as sc;
 use crate::tap::tap_response;
 
@@ -62,14 +67,14 @@ impl Middleware for MistralTracing {
             Err(err) => {
                 let facts = ErrorFacts::middleware(&err);
                 call.fail(&facts);
-                if let Family::Turn { metrics, .. } = &family {
+                if let Family::Turn { .. } = &family {
                     call.set_attribute(kv_strings(
                         sc::GEN_AI_RESPONSE_FINISH_REASONS,
                         ["error".to_owned()],
                     ));
-                    if let Some(m) = metrics {
-                        m.record(call.elapsed_at(Instant::now()), Some(&facts.error_type));
-                    }
+                }
+                if let Some(m) = family.metrics() {
+                    m.record(call.elapsed_at(Instant::now()), Some(&facts.error_type));
                 }
                 let end = call.now();
                 call.end(end);
@@ -87,11 +92,60 @@ enum Family {
         /// For the turn-link cache: the name later turns of the conversation inherit.
         agent_name: Option<String>,
     },
-    /// Read, delete, agent and library calls.
+    /// Chat, FIM and agents completions.
+    Completion { metrics: Option<CallMetrics> },
+    /// Embeddings, moderation, classification, OCR, transcription.
+    Inference {
+        operation: Operation,
+        dimension_asked: bool,
+        metrics: Option<CallMetrics>,
+    },
+    /// Read, delete, agent, library, model, file and job calls.
     Resource {
         operation: Operation,
         known: PathIds,
     },
+}
+
+impl Family {
+    fn metrics(&self) -> Option<&CallMetrics> {
+        match self {
+            Family::Turn { metrics, .. }
+            | Family::Completion { metrics }
+            | Family::Inference { metrics, .. } => metrics.as_ref(),
+            Family::Resource { .. } => None,
+        }
+    }
+}
+
+/// The request body as the middleware may read it.
+enum RequestBody<'r> {
+    /// A JSON body in memory, within the cap.
+    Json(&'r [u8]),
+    /// A JSON body in memory larger than the cap: not parsed (its leading `model` may be
+    /// peeked at within the cap).
+    OverCap(&'r [u8]),
+    /// No body, a streamed (multipart) upload, or a body that is not JSON: never read.
+    Unread,
+}
+
+/// The request as parsed, for the decorator.
+#[derive(Default)]
+struct Parsed {
+    turn: Option<TurnRequest>,
+    completion: Option<CompletionRequest>,
+    inference: Option<InferenceRequest>,
+}
+
+/// What `begin` works out for one kind of call.
+struct Planned {
+    start: CallStart,
+    family: Family,
+    parsed: Parsed,
+    stream: bool,
+    conversation_id: Option<String>,
+    /// The span is named without a model: name it after the model that answers.
+    unnamed_model: Option<&'static str>,
 }
 
 impl MistralTracing {
@@ -111,6 +165,37 @@ impl MistralTracing {
         });
     }
 
+    /// Only a JSON body already in memory is read, and only within the body cap: a
+    /// streamed (multipart) upload never is.
+    fn request_body<'r>(&self, req: &'r reqwest::Request) -> RequestBody<'r> {
+        let Some(bytes) = req.body().and_then(|b| b.as_bytes()) else {
+            return RequestBody::Unread;
+        };
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.to_ascii_lowercase().contains("json"));
+        if !json {
+            RequestBody::Unread
+        } else if bytes.len() > self.config.max_body_bytes {
+            RequestBody::OverCap(bytes)
+        } else {
+            RequestBody::Json(bytes)
+        }
+    }
+
+    fn metrics_for(
+        &self,
+        operation: &'static str,
+        request_model: Option<&str>,
+        target: request::Target<'_>,
+    ) -> Option<CallMetrics> {
+        self.config
+            .instruments()
+            .map(|i| CallMetrics::new(i, operation, request_model, target.host, target.port))
+    }
+
     /// Everything known before the request is sent: the span (started), its decoration,
     /// and what the recorder will need.
     fn begin(
@@ -120,102 +205,267 @@ impl MistralTracing {
         req: &reqwest::Request,
         ext: &Extensions,
     ) -> (CallSpan, Family) {
-        let host = url.host_str().unwrap_or_default();
-        let port = url.port_or_known_default().unwrap_or(443);
+        let target = request::Target {
+            host: url.host_str().unwrap_or_default(),
+            port: url.port_or_known_default().unwrap_or(443),
+        };
         let capture = self.capture_for(ext);
-        // only a JSON body already in memory is read: a streamed (multipart) upload never is
-        let body = req.body().and_then(|b| b.as_bytes());
+        let body = self.request_body(req);
         let accept_stream = header_contains(req.headers(), ACCEPT, "text/event-stream");
-        let (mut start, family, turn, stream, conversation_id) = if route.operation.is_turn() {
-            // without content capture, inputs and instructions are skipped, not built
-            let turn: Option<TurnRequest> =
-                body.and_then(|b| parse_turn_request_with(b, capture.is_some()).ok());
-            let previous = match (&self.config.links, route.conversation_id) {
-                (Some(cache), Some(conv)) => cache.get(conv),
-                _ => None,
-            };
-            // a later turn of a named conversation keeps the name
-            let agent_name = ext.get::<AgentName>().map(|a| a.0.clone()).or_else(|| {
-                turn.as_ref()
-                    .and_then(|p| p.name.clone())
-                    .or_else(|| previous.as_ref().and_then(|p| p.agent_name.clone()))
-            });
-            let planned = request::turn_start(
-                route.operation,
-                route.conversation_id,
-                turn.as_ref(),
-                agent_name.as_deref(),
+        let mut planned = match route.operation.kind() {
+            CallKind::Turn => {
+                self.plan_turn(route, &body, ext, accept_stream, target, capture.as_ref())
+            }
+            CallKind::Completion => {
+                self.plan_completion(route, &body, ext, accept_stream, target, capture.as_ref())
+            }
+            CallKind::Inference => self.plan_inference(route, &body, target, capture.as_ref()),
+            _ => self.plan_resource(
+                route,
+                url,
+                req,
+                &body,
+                target,
                 accept_stream,
-                request::Target { host, port },
                 capture.as_ref(),
-            );
-            let metrics = self.config.instruments().map(|i| {
-                CallMetrics::new(
-                    i,
-                    sc::op::INVOKE_AGENT,
-                    planned.request_model.as_deref(),
-                    host,
-                    port,
-                )
-            });
-            let start = CallStart {
+            ),
+        };
+        if matches!(body, RequestBody::OverCap(_)) {
+            planned
+                .start
+                .attributes
+                .push(KeyValue::new(sc::MISTRAL_REQUEST_BODY_OVER_CAP, true));
+        }
+        let view = decorate::CallStart {
+            operation: route.operation,
+            turn: planned.parsed.turn.as_ref(),
+            completion: planned.parsed.completion.as_ref(),
+            inference: planned.parsed.inference.as_ref(),
+            path_conversation_id: route.conversation_id,
+            stream: planned.stream,
+        };
+        let mut attrs = SpanAttributes::new(capture.as_ref());
+        let decoration = self.config.decorator.start(&view, &mut attrs);
+        planned.start.attributes.extend(attrs.into_attributes());
+        if let Some(extra) = ext.get::<ExtraAttributes>() {
+            planned.start.attributes.extend(extra.0.iter().cloned());
+        }
+        let mut call = CallSpan::start(
+            self.config.tracer(),
+            &Context::current(),
+            planned.start,
+            capture,
+            decoration,
+        );
+        call.conversation_id = planned.conversation_id;
+        call.unnamed_model = planned.unnamed_model;
+        (call, planned.family)
+    }
+
+    fn plan_turn(
+        &self,
+        route: &Route<'_>,
+        body: &RequestBody<'_>,
+        ext: &Extensions,
+        accept_stream: bool,
+        target: request::Target<'_>,
+        capture: Option<&Capture>,
+    ) -> Planned {
+        // without content capture, inputs and instructions are skipped, not built
+        let turn: Option<TurnRequest> = match body {
+            RequestBody::Json(b) => parse_turn_request_with(b, capture.is_some()).ok(),
+            _ => None,
+        };
+        let previous = match (&self.config.links, route.conversation_id) {
+            (Some(cache), Some(conv)) => cache.get(conv),
+            _ => None,
+        };
+        // a later turn of a named conversation keeps the name
+        let agent_name = ext.get::<AgentName>().map(|a| a.0.clone()).or_else(|| {
+            turn.as_ref()
+                .and_then(|p| p.name.clone())
+                .or_else(|| previous.as_ref().and_then(|p| p.agent_name.clone()))
+        });
+        let planned = request::turn_start(
+            route.operation,
+            route.conversation_id,
+            turn.as_ref(),
+            agent_name.as_deref(),
+            accept_stream,
+            target,
+            capture,
+        );
+        let metrics = self.metrics_for(
+            sc::op::INVOKE_AGENT,
+            planned.request_model.as_deref(),
+            target,
+        );
+        Planned {
+            start: CallStart {
                 name: Cow::Owned(planned.span_name),
                 attributes: planned.attributes,
                 links: previous
                     .map(|p| vec![Link::with_context(p.span)])
                     .unwrap_or_default(),
-            };
-            let family = Family::Turn {
+            },
+            family: Family::Turn {
                 metrics,
                 agent_name,
-            };
-            (start, family, turn, planned.stream, planned.conversation_id)
-        } else {
-            let agent_request = (route.operation == Operation::AgentCreate)
-                .then_some(body)
-                .flatten()
-                .and_then(|bytes| parse_agent_request(bytes).ok());
-            let (name, attributes) = resource::start(
-                route,
-                url.query(),
-                req.method().as_str(),
-                host,
-                port,
-                agent_request.as_ref(),
-                capture.as_ref(),
-            );
-            let start = CallStart {
+            },
+            parsed: Parsed {
+                turn,
+                ..Parsed::default()
+            },
+            stream: planned.stream,
+            conversation_id: planned.conversation_id,
+            unnamed_model: None,
+        }
+    }
+
+    fn plan_completion(
+        &self,
+        route: &Route<'_>,
+        body: &RequestBody<'_>,
+        ext: &Extensions,
+        accept_stream: bool,
+        target: request::Target<'_>,
+        capture: Option<&Capture>,
+    ) -> Planned {
+        let request: Option<CompletionRequest> = match body {
+            RequestBody::Json(b) => parse_completion_request_with(b, capture.is_some()).ok(),
+            RequestBody::OverCap(b) => Some(CompletionRequest {
+                model: peek_top_level_string(b, "model", self.config.max_body_bytes),
+                agent_id: peek_top_level_string(b, "agent_id", self.config.max_body_bytes),
+                ..CompletionRequest::default()
+            }),
+            RequestBody::Unread => None,
+        };
+        // the agent's name: the application's, else the one its create or read answered
+        let agent_name = ext.get::<AgentName>().map(|a| a.0.clone()).or_else(|| {
+            request
+                .as_ref()
+                .and_then(|r| r.agent_id.as_deref())
+                .and_then(|id| self.config.agent_names.get(id))
+        });
+        let planned = completion::completion_start(
+            route.operation,
+            request.as_ref(),
+            agent_name.as_deref(),
+            accept_stream,
+            target,
+            capture,
+        );
+        let metrics = self.metrics_for(
+            completion::operation_name(route.operation),
+            planned.request_model.as_deref(),
+            target,
+        );
+        Planned {
+            start: CallStart {
+                name: Cow::Owned(planned.span_name),
+                attributes: planned.attributes,
+                links: Vec::new(),
+            },
+            family: Family::Completion { metrics },
+            parsed: Parsed {
+                completion: request,
+                ..Parsed::default()
+            },
+            stream: planned.stream,
+            conversation_id: None,
+            unnamed_model: None,
+        }
+    }
+
+    fn plan_inference(
+        &self,
+        route: &Route<'_>,
+        body: &RequestBody<'_>,
+        target: request::Target<'_>,
+        capture: Option<&Capture>,
+    ) -> Planned {
+        let op = route.operation;
+        let request: Option<InferenceRequest> = match body {
+            RequestBody::Json(b) => parse_inference_request(op, b, capture.is_some()).ok(),
+            RequestBody::OverCap(b) => Some(InferenceRequest {
+                model: peek_top_level_string(b, "model", self.config.max_body_bytes),
+                ..InferenceRequest::default()
+            }),
+            RequestBody::Unread => None,
+        };
+        let (name, attributes) = inference::inference_start(op, request.as_ref(), target, capture);
+        let request_model = request.as_ref().and_then(|r| r.model.clone());
+        let metrics = self.metrics_for(
+            inference::operation_name(op),
+            request_model.as_deref(),
+            target,
+        );
+        Planned {
+            start: CallStart {
                 name: Cow::Owned(name),
                 attributes,
                 links: Vec::new(),
-            };
-            let family = Family::Resource {
+            },
+            family: Family::Inference {
+                operation: op,
+                dimension_asked: request
+                    .as_ref()
+                    .is_some_and(|r| r.output_dimension.is_some()),
+                metrics,
+            },
+            stream: request.as_ref().and_then(|r| r.stream).unwrap_or(false),
+            unnamed_model: request_model
+                .is_none()
+                .then(|| inference::operation_name(op)),
+            parsed: Parsed {
+                inference: request,
+                ..Parsed::default()
+            },
+            conversation_id: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_resource(
+        &self,
+        route: &Route<'_>,
+        url: &reqwest::Url,
+        req: &reqwest::Request,
+        body: &RequestBody<'_>,
+        target: request::Target<'_>,
+        accept_stream: bool,
+        capture: Option<&Capture>,
+    ) -> Planned {
+        let agent_request = match body {
+            RequestBody::Json(b) if route.operation == Operation::AgentCreate => {
+                parse_agent_request(b).ok()
+            }
+            _ => None,
+        };
+        let (name, attributes) = resource::start(
+            route,
+            url.query(),
+            req.method().as_str(),
+            target.host,
+            target.port,
+            agent_request.as_ref(),
+            capture,
+        );
+        Planned {
+            start: CallStart {
+                name: Cow::Owned(name),
+                attributes,
+                links: Vec::new(),
+            },
+            family: Family::Resource {
                 operation: route.operation,
                 known: PathIds::of(route),
-            };
-            (start, family, None, accept_stream, None)
-        };
-        let view = decorate::CallStart {
-            operation: route.operation,
-            turn: turn.as_ref(),
-            path_conversation_id: route.conversation_id,
-            stream,
-        };
-        let mut attrs = SpanAttributes::new(capture.as_ref());
-        let decoration = self.config.decorator.start(&view, &mut attrs);
-        start.attributes.extend(attrs.into_attributes());
-        if let Some(extra) = ext.get::<ExtraAttributes>() {
-            start.attributes.extend(extra.0.iter().cloned());
+            },
+            parsed: Parsed::default(),
+            stream: accept_stream,
+            conversation_id: None,
+            unnamed_model: None,
         }
-        let mut call = CallSpan::start(
-            self.config.tracer(),
-            &Context::current(),
-            start,
-            capture,
-            decoration,
-        );
-        call.conversation_id = conversation_id;
-        (call, family)
     }
 
     /// The response headers arrived: record them and tap the body.
@@ -230,7 +480,14 @@ impl MistralTracing {
         call.set_attributes(response_headers(status, response.headers()));
         let expected = response.content_length();
         let cap = self.config.max_body_bytes;
-        match family {
+        let is_sse = response.status().is_success()
+            && header_contains(response.headers(), CONTENT_TYPE, "text/event-stream");
+        let max_event = self.config.max_event_bytes;
+        // content kept from a stream: four attribute caps' worth
+        let budget = call
+            .capture()
+            .map(|c| c.max_attribute_bytes().saturating_mul(4));
+        let kind = match family {
             Family::Turn {
                 metrics,
                 agent_name,
@@ -246,27 +503,52 @@ impl MistralTracing {
                         }
                     }));
                 }
-                let is_sse = response.status().is_success()
-                    && header_contains(response.headers(), CONTENT_TYPE, "text/event-stream");
                 if is_sse {
-                    let recorder = StreamRecorder::new(call, self.config.max_event_bytes, metrics);
-                    tap_response(response, recorder)
-                } else {
-                    let kind = BodyKind::Turn(metrics);
-                    tap_response(
-                        response,
-                        PlainRecorder::new(call, kind, status, cap, expected),
-                    )
+                    return tap_response(response, StreamRecorder::new(call, max_event, metrics));
+                }
+                BodyKind::Turn(metrics)
+            }
+            Family::Completion { metrics } => {
+                if is_sse {
+                    let fold = CompletionChunks::new(budget);
+                    let recorder = ChunkRecorder::new(call, fold, max_event, metrics);
+                    return tap_response(response, recorder);
+                }
+                BodyKind::Completion(metrics)
+            }
+            Family::Inference {
+                operation,
+                dimension_asked,
+                metrics,
+            } => {
+                if is_sse && operation == Operation::AudioTranscription {
+                    let fold = TranscriptionChunks::new(budget);
+                    let recorder = ChunkRecorder::new(call, fold, max_event, metrics);
+                    return tap_response(response, recorder);
+                }
+                BodyKind::Inference {
+                    op: operation,
+                    dimension_asked,
+                    metrics,
                 }
             }
-            Family::Resource { operation, known } => {
-                let kind = BodyKind::Resource(operation, known);
-                tap_response(
-                    response,
-                    PlainRecorder::new(call, kind, status, cap, expected),
+            Family::Resource { operation, known } => BodyKind::Resource {
+                op: operation,
+                known,
+                agent_names: matches!(
+                    operation,
+                    Operation::AgentCreate
+                        | Operation::AgentGet
+                        | Operation::AgentUpdate
+                        | Operation::AgentUpdateVersion
                 )
-            }
-        }
+                .then(|| self.config.agent_names.clone()),
+            },
+        };
+        tap_response(
+            response,
+            PlainRecorder::new(call, kind, status, cap, expected),
+        )
     }
 }
 

@@ -69,6 +69,14 @@ pub const GEN_AI_SYSTEM_INSTRUCTIONS: &str = "gen_ai.system_instructions";
 pub const GEN_AI_INPUT_MESSAGES: &str = "gen_ai.input.messages";
 /// `gen_ai.output.messages` (content)
 pub const GEN_AI_OUTPUT_MESSAGES: &str = "gen_ai.output.messages";
+/// `gen_ai.request.choice.count` (`n`, when not 1)
+pub const GEN_AI_REQUEST_CHOICE_COUNT: &str = "gen_ai.request.choice.count";
+/// `gen_ai.request.encoding_formats`
+pub const GEN_AI_REQUEST_ENCODING_FORMATS: &str = "gen_ai.request.encoding_formats";
+/// `gen_ai.embeddings.dimension.count`
+pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
+/// `gen_ai.usage.cache_read.input_tokens`
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
 /// `gen_ai.token.type` (metric attribute)
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 
@@ -101,6 +109,18 @@ pub mod op {
     pub const EXECUTE_TOOL: &str = "execute_tool";
     /// `create_agent`
     pub const CREATE_AGENT: &str = "create_agent";
+    /// `text_completion` (FIM)
+    pub const TEXT_COMPLETION: &str = "text_completion";
+    /// `embeddings`
+    pub const EMBEDDINGS: &str = "embeddings";
+    /// `moderation`: not in the GenAI registry (Mistral's moderation endpoints).
+    pub const MODERATION: &str = "moderation";
+    /// `classification`: not in the GenAI registry (Mistral's classifier endpoints).
+    pub const CLASSIFICATION: &str = "classification";
+    /// `ocr`: not in the GenAI registry.
+    pub const OCR: &str = "ocr";
+    /// `transcription`: not in the GenAI registry.
+    pub const TRANSCRIPTION: &str = "transcription";
 }
 
 /// `mistral_ai.conversation.operation` (`start` | `append` | `restart`)
@@ -157,6 +177,60 @@ pub const MISTRAL_FUNCTION_CALL_EVENT: &str = "mistral_ai.function_call";
 pub const MISTRAL_FUNCTION_CALL_CONFIRMATION: &str = "mistral_ai.function_call.confirmation_status";
 /// `mistral_ai.operation` (read / agent / library calls, e.g. `conversations.get_history`)
 pub const MISTRAL_OPERATION: &str = "mistral_ai.operation";
+/// `mistral_ai.request.safe_prompt`
+pub const MISTRAL_REQUEST_SAFE_PROMPT: &str = "mistral_ai.request.safe_prompt";
+/// `mistral_ai.request.prompt_mode`
+pub const MISTRAL_REQUEST_PROMPT_MODE: &str = "mistral_ai.request.prompt_mode";
+/// `mistral_ai.request.parallel_tool_calls`
+pub const MISTRAL_REQUEST_PARALLEL_TOOL_CALLS: &str = "mistral_ai.request.parallel_tool_calls";
+/// `mistral_ai.request.tool_choice`
+pub const MISTRAL_REQUEST_TOOL_CHOICE: &str = "mistral_ai.request.tool_choice";
+/// `mistral_ai.request.reasoning_effort`
+pub const MISTRAL_REQUEST_REASONING_EFFORT: &str = "mistral_ai.request.reasoning_effort";
+/// `mistral_ai.request.min_tokens` (FIM)
+pub const MISTRAL_REQUEST_MIN_TOKENS: &str = "mistral_ai.request.min_tokens";
+/// `mistral_ai.stream.chunk_count`: data events of a completion stream.
+pub const MISTRAL_STREAM_CHUNK_COUNT: &str = "mistral_ai.stream.chunk_count";
+/// `mistral_ai.embeddings.input_count`
+pub const MISTRAL_EMBEDDINGS_INPUT_COUNT: &str = "mistral_ai.embeddings.input_count";
+/// `mistral_ai.embeddings.output_count`: embeddings returned.
+pub const MISTRAL_EMBEDDINGS_OUTPUT_COUNT: &str = "mistral_ai.embeddings.output_count";
+/// `mistral_ai.classification.input_count`: inputs of a moderation or classification.
+pub const MISTRAL_CLASSIFICATION_INPUT_COUNT: &str = "mistral_ai.classification.input_count";
+/// `mistral_ai.classification.result_count`
+pub const MISTRAL_CLASSIFICATION_RESULT_COUNT: &str = "mistral_ai.classification.result_count";
+/// `mistral_ai.moderation.flagged_count`: inputs with a category flagged.
+pub const MISTRAL_MODERATION_FLAGGED_COUNT: &str = "mistral_ai.moderation.flagged_count";
+/// `mistral_ai.classification.results` (content): the results as sent.
+pub const MISTRAL_CLASSIFICATION_RESULTS: &str = "mistral_ai.classification.results";
+/// `mistral_ai.ocr.document_type`
+pub const MISTRAL_OCR_DOCUMENT_TYPE: &str = "mistral_ai.ocr.document_type";
+/// `mistral_ai.ocr.page_count`: pages in the response.
+pub const MISTRAL_OCR_PAGE_COUNT: &str = "mistral_ai.ocr.page_count";
+/// `mistral_ai.ocr.pages_processed`
+pub const MISTRAL_OCR_PAGES_PROCESSED: &str = "mistral_ai.ocr.pages_processed";
+/// `mistral_ai.ocr.doc_size_bytes`
+pub const MISTRAL_OCR_DOC_SIZE_BYTES: &str = "mistral_ai.ocr.doc_size_bytes";
+/// `mistral_ai.transcription.language`
+pub const MISTRAL_TRANSCRIPTION_LANGUAGE: &str = "mistral_ai.transcription.language";
+/// `mistral_ai.transcription.segment_count`
+pub const MISTRAL_TRANSCRIPTION_SEGMENT_COUNT: &str = "mistral_ai.transcription.segment_count";
+/// `mistral_ai.usage.prompt_audio_seconds`
+pub const MISTRAL_USAGE_PROMPT_AUDIO_SECONDS: &str = "mistral_ai.usage.prompt_audio_seconds";
+/// `mistral_ai.request.body_over_cap`: the request body was larger than the parse cap and
+/// was not read.
+pub const MISTRAL_REQUEST_BODY_OVER_CAP: &str = "mistral_ai.request.body_over_cap";
+/// `mistral_ai.request.input`: the `input` of an embeddings, moderation or classification
+/// request, as sent (content).
+pub const MISTRAL_REQUEST_INPUT: &str = "mistral_ai.request.input";
+/// `mistral_ai.model.id`
+pub const MISTRAL_MODEL_ID: &str = "mistral_ai.model.id";
+/// `mistral_ai.file.id`
+pub const MISTRAL_FILE_ID: &str = "mistral_ai.file.id";
+/// `mistral_ai.job.id`: a batch or fine-tuning job.
+pub const MISTRAL_JOB_ID: &str = "mistral_ai.job.id";
+/// `mistral_ai.job.status`
+pub const MISTRAL_JOB_STATUS: &str = "mistral_ai.job.status";
 /// `mistral_ai.library.id`
 pub const MISTRAL_LIBRARY_ID: &str = "mistral_ai.library.id";
 /// `mistral_ai.document.id`

@@ -1,5 +1,6 @@
-//! Read, delete, agent and library calls: every endpoint of mistral-wire.md sections 2,
-//! 6 and 7 replayed from fixtures, with its span asserted.
+//! Read, delete, agent, library, model, file, batch and fine-tuning calls: every resource
+//! endpoint of mistral-wire.md sections 2, 6 and 7 and of the platform API replayed from
+//! fixtures, with its span asserted.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,6 +18,10 @@ const AGENT: &str = "ag_019cad8fbf88776b883159fcb56e5352";
 const LIBRARY: &str = "019cb3dc-fb8a-711a-921b-88806715f57f";
 const DOCUMENT: &str = "019cb3df-7180-7318-a740-0e022a0debc0";
 const CONV: &str = "conv_019cd7065406745882f38266558e95ad";
+const FT_MODEL: &str = "ft:mistral-small-latest:a1b2c3d4:20260801:9f8e7d6c";
+const FILE: &str = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+const BATCH: &str = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+const FT_JOB: &str = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
 
 /// (case, span name, operation, expected attributes)
 type Expectation = (
@@ -317,16 +322,162 @@ fn expectations() -> Vec<Expectation> {
             "libraries.accesses.delete",
             vec![("mistral_ai.library.id", s(LIBRARY))],
         ),
+        (
+            "models_list",
+            "GET /v1/models",
+            "models.list",
+            vec![("mistral_ai.result.item_count", s("2"))],
+        ),
+        (
+            "model_get",
+            "GET /v1/models/{model_id}",
+            "models.retrieve",
+            vec![("mistral_ai.model.id", s("mistral-small-latest"))],
+        ),
+        (
+            "model_delete",
+            "DELETE /v1/models/{model_id}",
+            "models.delete",
+            vec![("mistral_ai.model.id", s(FT_MODEL))],
+        ),
+        (
+            "ft_model_update",
+            "PATCH /v1/fine_tuning/models/{model_id}",
+            "models.update",
+            vec![("mistral_ai.model.id", s(FT_MODEL))],
+        ),
+        (
+            "ft_model_archive",
+            "POST /v1/fine_tuning/models/{model_id}/archive",
+            "models.archive",
+            vec![("mistral_ai.model.id", s(FT_MODEL))],
+        ),
+        (
+            "ft_model_unarchive",
+            "DELETE /v1/fine_tuning/models/{model_id}/archive",
+            "models.unarchive",
+            vec![("mistral_ai.model.id", s(FT_MODEL))],
+        ),
+        (
+            "file_upload",
+            "POST /v1/files",
+            "files.upload",
+            vec![("mistral_ai.file.id", s(FILE))],
+        ),
+        (
+            "files_list",
+            "GET /v1/files",
+            "files.list",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "file_get",
+            "GET /v1/files/{file_id}",
+            "files.retrieve",
+            vec![("mistral_ai.file.id", s(FILE))],
+        ),
+        (
+            "file_delete",
+            "DELETE /v1/files/{file_id}",
+            "files.delete",
+            vec![("mistral_ai.file.id", s(FILE))],
+        ),
+        (
+            "file_content",
+            "GET /v1/files/{file_id}/content",
+            "files.download",
+            vec![("mistral_ai.file.id", s(FILE))],
+        ),
+        (
+            "file_url",
+            "GET /v1/files/{file_id}/url",
+            "files.get_signed_url",
+            vec![("mistral_ai.file.id", s(FILE))],
+        ),
+        (
+            "batch_jobs_list",
+            "GET /v1/batch/jobs",
+            "batch.jobs.list",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "batch_job_create",
+            "POST /v1/batch/jobs",
+            "batch.jobs.create",
+            vec![
+                ("mistral_ai.job.id", s(BATCH)),
+                ("mistral_ai.job.status", s("QUEUED")),
+            ],
+        ),
+        (
+            "batch_job_get",
+            "GET /v1/batch/jobs/{job_id}",
+            "batch.jobs.get",
+            vec![
+                ("mistral_ai.job.id", s(BATCH)),
+                ("mistral_ai.job.status", s("RUNNING")),
+            ],
+        ),
+        (
+            "batch_job_delete",
+            "DELETE /v1/batch/jobs/{job_id}",
+            "batch.jobs.delete",
+            vec![
+                ("mistral_ai.job.id", s(BATCH)),
+                ("http.response.status_code", s("204")),
+            ],
+        ),
+        (
+            "batch_job_cancel",
+            "POST /v1/batch/jobs/{job_id}/cancel",
+            "batch.jobs.cancel",
+            vec![("mistral_ai.job.status", s("CANCELLATION_REQUESTED"))],
+        ),
+        (
+            "ft_jobs_list",
+            "GET /v1/fine_tuning/jobs",
+            "fine_tuning.jobs.list",
+            vec![("mistral_ai.result.item_count", s("1"))],
+        ),
+        (
+            "ft_job_create",
+            "POST /v1/fine_tuning/jobs",
+            "fine_tuning.jobs.create",
+            vec![
+                ("mistral_ai.job.id", s(FT_JOB)),
+                ("mistral_ai.job.status", s("VALIDATED")),
+            ],
+        ),
+        (
+            "ft_job_get",
+            "GET /v1/fine_tuning/jobs/{job_id}",
+            "fine_tuning.jobs.get",
+            vec![("mistral_ai.job.status", s("RUNNING"))],
+        ),
+        (
+            "ft_job_cancel",
+            "POST /v1/fine_tuning/jobs/{job_id}/cancel",
+            "fine_tuning.jobs.cancel",
+            vec![("mistral_ai.job.status", s("CANCELLATION_REQUESTED"))],
+        ),
+        (
+            "ft_job_start",
+            "POST /v1/fine_tuning/jobs/{job_id}/start",
+            "fine_tuning.jobs.start",
+            vec![("mistral_ai.job.status", s("QUEUED"))],
+        ),
     ]
 }
 
 #[tokio::test]
 async fn every_read_agent_and_library_endpoint_gets_its_span() {
     let recorder = Recorder::new();
-    let shared = fixtures("mistral");
-    let beta = fixtures("beta_surface");
-    let shared_server = MockServer::builder(shared.clone()).start().await.unwrap();
-    let beta_server = MockServer::builder(beta.clone()).start().await.unwrap();
+    let mut sets = Vec::new();
+    for set in ["mistral", "beta_surface", "api"] {
+        let fixtures = fixtures(set);
+        let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
+        sets.push((fixtures, server));
+    }
     // both mocks are Mistral here
     let client = client(
         MistralTracing::builder()
@@ -337,11 +488,10 @@ async fn every_read_agent_and_library_endpoint_gets_its_span() {
     let mut operations_seen = std::collections::BTreeSet::new();
     for (case, name, operation, attrs) in expectations() {
         recorder.reset();
-        let (fixtures, server) = if shared.case(case).is_some() {
-            (&shared, &shared_server)
-        } else {
-            (&beta, &beta_server)
-        };
+        let (fixtures, server) = sets
+            .iter()
+            .find(|(f, _)| f.case(case).is_some())
+            .unwrap_or_else(|| panic!("no fixture {case}"));
         let seen = send_case(&client, fixtures, server, case).await;
         let expected_body = fixtures
             .response_body(fixtures.case(case).unwrap())
@@ -354,6 +504,11 @@ async fn every_read_agent_and_library_endpoint_gets_its_span() {
         assert_eq!(span.name, name, "{case}");
         assert_eq!(span.span_kind, SpanKind::Client, "{case}");
         assert_eq!(span.status, Status::Unset, "{case}");
+        // a download or an empty answer is not a parse error
+        assert!(
+            attr(span, "mistral_ai.response.parse_error").is_none(),
+            "{case}"
+        );
         assert_eq!(
             attr_str(span, "mistral_ai.operation").as_deref(),
             Some(operation),
@@ -388,10 +543,10 @@ async fn every_read_agent_and_library_endpoint_gets_its_span() {
         assert_unique_keys(&spans);
         operations_seen.insert(attr_str(span, "mistral_ai.operation").unwrap());
     }
-    // every non-turn endpoint the wire crate knows was replayed and recognised
+    // every resource endpoint the wire crate knows was replayed and recognised
     let missing: Vec<&str> = mistral_otel_wire::Operation::ALL
         .iter()
-        .filter(|op| !op.is_turn())
+        .filter(|op| op.kind() == mistral_otel_wire::CallKind::Resource)
         .map(|op| op.name())
         .filter(|name| !operations_seen.contains(*name))
         .collect();

@@ -61,3 +61,22 @@ async fn conversations_fixtures_match_their_golden_trees() {
 async fn beta_surface_fixtures_match_their_golden_trees() {
     check_set("beta_surface").await;
 }
+
+#[tokio::test]
+async fn completion_inference_and_platform_fixtures_match_their_golden_trees() {
+    check_set("api").await;
+}
+
+/// Real traffic recorded from the live API (`tests/fixtures/real/`).
+#[tokio::test]
+async fn real_recordings_match_their_golden_trees() {
+    for folder in [
+        "braintrust-sdk-javascript",
+        "issue-reports-errors",
+        "mistral-docs",
+        "openllmetry",
+        "ruby_llm",
+    ] {
+        check_set(&format!("real/{folder}")).await;
+    }
+}

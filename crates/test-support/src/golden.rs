@@ -31,8 +31,10 @@ pub struct Render {
 }
 
 /// Keys that carry captured content.
-pub const CONTENT_KEYS: [&str; 9] = [
+pub const CONTENT_KEYS: [&str; 11] = [
     "gen_ai.input.messages",
+    "mistral_ai.request.input",
+    "mistral_ai.classification.results",
     "gen_ai.output.messages",
     "gen_ai.system_instructions",
     "gen_ai.tool.call.arguments",

@@ -150,7 +150,23 @@ pub fn push_turn_case(
     content_type: &str,
     body: impl Into<Bytes>,
 ) {
-    let accept = if stream {
+    let request = format!(r#"{{"inputs":"hi","model":"mistral-small-latest","stream":{stream}}}"#);
+    push_case(fixtures, name, path, &request, status, content_type, body);
+}
+
+/// Add a case `POST {path}` with the JSON `request` body, answered with `status`,
+/// `content_type` and `body`; the request accepts `text/event-stream` when it asks for a
+/// stream (`"stream":true`).
+pub fn push_case(
+    fixtures: &mut Fixtures,
+    name: &str,
+    path: &str,
+    request: &str,
+    status: u16,
+    content_type: &str,
+    body: impl Into<Bytes>,
+) {
+    let accept = if request.replace(' ', "").contains(r#""stream":true"#) {
         "text/event-stream"
     } else {
         "application/json"
@@ -171,8 +187,11 @@ pub fn push_turn_case(
         response_headers: [("content-type".to_owned(), content_type.to_owned())].into(),
         ..mistral_mock::Case::default()
     };
-    let request = format!(r#"{{"inputs":"hi","model":"mistral-small-latest","stream":{stream}}}"#);
-    fixtures.push_case(case, Some(Bytes::from(request)), Some(body.into()));
+    fixtures.push_case(
+        case,
+        Some(Bytes::from(request.to_owned())),
+        Some(body.into()),
+    );
 }
 
 /// The fixture set `set` under `tests/fixtures/`.

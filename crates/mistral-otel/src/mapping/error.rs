@@ -1,6 +1,6 @@
 //! Errors: HTTP error bodies (every Mistral envelope) and transport failures.
 
-use mistral_otel_wire::parse_error_body;
+use mistral_otel_wire::{ApiError, parse_error_body};
 
 /// What an error contributes to a span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,11 +18,7 @@ pub(crate) fn http_error(status: u16, body: Option<&[u8]>) -> ErrorFacts {
     let parsed = body.and_then(parse_error_body);
     let status_text = status.to_string();
     match parsed {
-        Some(api) => ErrorFacts {
-            error_type: api.error_type.unwrap_or_else(|| status_text.clone()),
-            code: api.code,
-            message: api.message.unwrap_or_else(|| format!("HTTP {status_text}")),
-        },
+        Some(api) => ErrorFacts::from_api(&api, &status_text, &format!("HTTP {status_text}")),
         None => ErrorFacts {
             error_type: status_text.clone(),
             code: None,
@@ -66,6 +62,22 @@ pub(crate) fn redact_urls(text: &str) -> String {
 }
 
 impl ErrorFacts {
+    /// A Mistral error object: its `type` as `error.type` (else `fallback_type`), its code,
+    /// its message (else `fallback_message`).
+    pub(crate) fn from_api(api: &ApiError, fallback_type: &str, fallback_message: &str) -> Self {
+        Self {
+            error_type: api
+                .error_type
+                .clone()
+                .unwrap_or_else(|| fallback_type.to_owned()),
+            code: api.code.clone(),
+            message: api
+                .message
+                .clone()
+                .unwrap_or_else(|| fallback_message.to_owned()),
+        }
+    }
+
     /// A transport error (the request, or the body after the headers): its kind as
     /// `error.type`, its message with URLs redacted.
     pub(crate) fn transport(err: &(dyn std::error::Error + 'static)) -> Self {

@@ -14,6 +14,20 @@ pub(crate) fn content_parts(content: &Content) -> Vec<Value> {
     }
 }
 
+/// The text of a message's content: a string as is, chunks' text parts joined.
+pub(crate) fn content_text(content: &Content) -> String {
+    match content {
+        Content::Text(text) => text.clone(),
+        Content::Chunks(chunks) => chunks
+            .iter()
+            .filter_map(|c| match c {
+                Chunk::Text { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
 fn chunk_part(chunk: &Chunk) -> Value {
     match chunk {
         Chunk::Text { text } => json!({"type": "text", "content": text}),

@@ -1,7 +1,9 @@
 //! Mapping: wire facts (from `mistral-otel-wire`) to span names, attributes and JSON
 //! content values. No I/O and no clocks here; the turn recorder owns time and spans.
 
+pub(crate) mod completion;
 pub(crate) mod error;
+pub(crate) mod inference;
 pub(crate) mod messages;
 pub(crate) mod request;
 pub(crate) mod resource;

@@ -49,6 +49,15 @@ pub(crate) fn start(
     if let Some(id) = route.document_id {
         attrs.push(KeyValue::new(sc::MISTRAL_DOCUMENT_ID, id.to_owned()));
     }
+    for (key, id) in [
+        (sc::MISTRAL_MODEL_ID, route.model_id),
+        (sc::MISTRAL_FILE_ID, route.file_id),
+        (sc::MISTRAL_JOB_ID, route.job_id),
+    ] {
+        if let Some(id) = id {
+            attrs.push(KeyValue::new(key, id.to_owned()));
+        }
+    }
     let name = if op == Operation::AgentCreate {
         attrs.push(KeyValue::new(
             sc::GEN_AI_OPERATION_NAME,
@@ -104,6 +113,9 @@ pub(crate) struct PathIds {
     pub(crate) version: bool,
     pub(crate) library: bool,
     pub(crate) document: bool,
+    pub(crate) model: bool,
+    pub(crate) file: bool,
+    pub(crate) job: bool,
 }
 
 impl PathIds {
@@ -115,6 +127,9 @@ impl PathIds {
                 || route.operation == Operation::AgentUpdateVersion,
             library: route.library_id.is_some(),
             document: route.document_id.is_some(),
+            model: route.model_id.is_some(),
+            file: route.file_id.is_some(),
+            job: route.job_id.is_some(),
         }
     }
 }
@@ -145,6 +160,18 @@ pub(crate) fn result_attributes(facts: &ResultFacts, known: PathIds) -> Vec<KeyV
     }
     if let (Some(v), false) = (&facts.document_id, known.document) {
         attrs.push(KeyValue::new(sc::MISTRAL_DOCUMENT_ID, v.clone()));
+    }
+    for (key, value, known) in [
+        (sc::MISTRAL_MODEL_ID, &facts.model_id, known.model),
+        (sc::MISTRAL_FILE_ID, &facts.file_id, known.file),
+        (sc::MISTRAL_JOB_ID, &facts.job_id, known.job),
+    ] {
+        if let (Some(v), false) = (value, known) {
+            attrs.push(KeyValue::new(key, v.clone()));
+        }
+    }
+    if let Some(v) = &facts.job_status {
+        attrs.push(KeyValue::new(sc::MISTRAL_JOB_STATUS, v.clone()));
     }
     if let Some(v) = &facts.process_status {
         attrs.push(KeyValue::new(sc::MISTRAL_PROCESS_STATUS, v.clone()));

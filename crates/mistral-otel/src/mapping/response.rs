@@ -53,6 +53,15 @@ pub(crate) fn usage_attributes(usage: &Usage) -> Vec<KeyValue> {
         kv_u64(sc::GEN_AI_USAGE_OUTPUT_TOKENS, usage.completion_tokens),
         kv_u64(sc::MISTRAL_USAGE_TOTAL_TOKENS, usage.total_tokens),
     ];
+    if let Some(cached) = usage.cached_tokens {
+        attrs.push(kv_u64(sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cached));
+    }
+    if let Some(seconds) = usage.prompt_audio_seconds {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_USAGE_PROMPT_AUDIO_SECONDS,
+            seconds,
+        ));
+    }
     if let Some(c) = usage.connector_tokens {
         attrs.push(kv_u64(sc::MISTRAL_USAGE_CONNECTOR_TOKENS, c));
     }

@@ -4,8 +4,12 @@
 use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
+use std::sync::Arc;
+
 use mistral_otel_wire::{
-    ConversationResponse, Entry, Operation, parse_conversation_response_with, parse_result_facts,
+    CompletionResponse, ConversationResponse, Entry, InferenceResponse, Operation,
+    parse_completion_response_with, parse_conversation_response_with, parse_inference_response,
+    parse_result_facts,
 };
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
@@ -13,7 +17,10 @@ use opentelemetry::{Context, KeyValue};
 use super::timeline::Timeline;
 use crate::call::CallSpan;
 use crate::decorate::{CallEnd, Child, ChildKind};
+use crate::links::AgentNames;
+use crate::mapping::completion::{completion_end, tool_call_event};
 use crate::mapping::error::{ErrorFacts, http_error};
+use crate::mapping::inference::inference_end;
 use crate::mapping::kv_strings;
 use crate::mapping::resource::{self, PathIds};
 use crate::mapping::response::{ResponsePlan, plan_response};
@@ -25,8 +32,42 @@ use crate::tap::Observer;
 pub(crate) enum BodyKind {
     /// start / append / restart: children from outputs, usage.
     Turn(Option<CallMetrics>),
+    /// Chat, FIM and agents completions: choices, usage, function calls.
+    Completion(Option<CallMetrics>),
+    /// Embeddings, moderation, classification, OCR, transcription.
+    Inference {
+        op: Operation,
+        /// The request named the embeddings' dimension.
+        dimension_asked: bool,
+        metrics: Option<CallMetrics>,
+    },
     /// Resource calls (read, agent and library endpoints): cheap result facts.
-    Resource(Operation, PathIds),
+    Resource {
+        op: Operation,
+        known: PathIds,
+        /// Where an agent's name is remembered (agent create, read, update).
+        agent_names: Option<Arc<AgentNames>>,
+    },
+}
+
+impl BodyKind {
+    fn metrics(&self) -> Option<&CallMetrics> {
+        match self {
+            BodyKind::Turn(m)
+            | BodyKind::Completion(m)
+            | BodyKind::Inference { metrics: m, .. } => m.as_ref(),
+            BodyKind::Resource { .. } => None,
+        }
+    }
+
+    fn metrics_mut(&mut self) -> Option<&mut CallMetrics> {
+        match self {
+            BodyKind::Turn(m)
+            | BodyKind::Completion(m)
+            | BodyKind::Inference { metrics: m, .. } => m.as_mut(),
+            BodyKind::Resource { .. } => None,
+        }
+    }
 }
 
 /// Records a call whose answer is a JSON (or empty, or error) body.
@@ -38,6 +79,8 @@ pub(crate) struct PlainRecorder {
     held: usize,
     cap: usize,
     over_cap: bool,
+    /// The body is a download (file content): passed on, never kept or parsed.
+    opaque: bool,
     seen: u64,
     expected: Option<u64>,
 }
@@ -50,6 +93,13 @@ impl PlainRecorder {
         cap: usize,
         expected: Option<u64>,
     ) -> Self {
+        let opaque = matches!(
+            &kind,
+            BodyKind::Resource {
+                op: Operation::FileContent,
+                ..
+            }
+        );
         Self {
             call,
             kind,
@@ -58,6 +108,7 @@ impl PlainRecorder {
             held: 0,
             cap,
             over_cap: false,
+            opaque,
             seen: 0,
             expected,
         }
@@ -113,31 +164,102 @@ impl PlainRecorder {
                 ));
             }
         } else if let Some(body) = body {
-            match &self.kind {
-                BodyKind::Turn(_) => {
-                    let capturing = self.call.capture().is_some();
-                    match parse_conversation_response_with(&body, capturing) {
-                        Ok(response) => self.record_turn(&response, end),
-                        Err(_) => self
-                            .call
-                            .set_attribute(KeyValue::new(sc::MISTRAL_PARSE_ERROR, true)),
+            let capturing = self.call.capture().is_some();
+            let parsed = match &self.kind {
+                BodyKind::Turn(_) => parse_conversation_response_with(&body, capturing)
+                    .map(|response| self.record_turn(&response, end)),
+                BodyKind::Completion(_) => parse_completion_response_with(&body, capturing)
+                    .map(|response| self.record_completion(&response, end)),
+                &BodyKind::Inference {
+                    op,
+                    dimension_asked,
+                    ..
+                } => parse_inference_response(op, &body, capturing)
+                    .map(|response| self.record_inference(op, dimension_asked, response)),
+                BodyKind::Resource {
+                    op,
+                    known,
+                    agent_names,
+                } => parse_result_facts(*op, &body).map(|facts| {
+                    if let (Some(names), Some(id), Some(name)) =
+                        (agent_names, &facts.agent_id, &facts.agent_name)
+                    {
+                        names.put(id, name.clone());
                     }
-                }
-                BodyKind::Resource(op, known) => match parse_result_facts(*op, &body) {
-                    Ok(facts) => self
-                        .call
-                        .set_attributes(resource::result_attributes(&facts, *known)),
-                    Err(_) if body.is_empty() => {}
-                    Err(_) => self
-                        .call
-                        .set_attribute(KeyValue::new(sc::MISTRAL_PARSE_ERROR, true)),
-                },
+                    self.call
+                        .set_attributes(resource::result_attributes(&facts, *known));
+                }),
+            };
+            // an empty body (a 204) is no parse error
+            if parsed.is_err() && !body.is_empty() {
+                self.call
+                    .set_attribute(KeyValue::new(sc::MISTRAL_PARSE_ERROR, true));
             }
         }
-        if let BodyKind::Turn(Some(metrics)) = &self.kind {
+        if let Some(metrics) = self.kind.metrics() {
             metrics.record(self.call.elapsed_at(Instant::now()), error_type.as_deref());
         }
         self.call.end(end);
+    }
+
+    fn record_completion(&mut self, response: &CompletionResponse, end: SystemTime) {
+        self.call
+            .set_attributes(completion_end(response, self.call.capture()));
+        // the calls were asked for by the time the answer came
+        let at = self.call.response_time.unwrap_or(end);
+        for call in response.choices.iter().flat_map(|c| &c.message.tool_calls) {
+            let attrs = tool_call_event(call, self.call.capture());
+            self.call.cx.span().add_event_with_timestamp(
+                sc::MISTRAL_FUNCTION_CALL_EVENT,
+                at,
+                attrs,
+            );
+        }
+        let conversation_id = self.call.conversation_id.clone();
+        self.call.decorate_end(&CallEnd {
+            finish_reason: response
+                .choices
+                .first()
+                .and_then(|c| c.finish_reason.as_deref())
+                .unwrap_or("stop"),
+            usage: response.usage.as_ref(),
+            conversation_id: conversation_id.as_deref(),
+            response_model: response.model.as_deref(),
+            completion: Some(response),
+            ..CallEnd::default()
+        });
+        if let Some(metrics) = self.kind.metrics_mut() {
+            metrics.response_model = response.model.clone();
+            metrics.usage = response.usage.clone();
+        }
+    }
+
+    fn record_inference(
+        &mut self,
+        op: Operation,
+        dimension_asked: bool,
+        response: InferenceResponse,
+    ) {
+        if let Some(model) = &response.model {
+            self.call.name_after_model(model);
+        }
+        self.call.set_attributes(inference_end(
+            op,
+            &response,
+            dimension_asked,
+            self.call.capture(),
+        ));
+        self.call.decorate_end(&CallEnd {
+            finish_reason: "stop",
+            usage: response.usage.as_ref(),
+            response_model: response.model.as_deref(),
+            inference: Some(&response),
+            ..CallEnd::default()
+        });
+        if let Some(metrics) = self.kind.metrics_mut() {
+            metrics.response_model = response.model;
+            metrics.usage = response.usage;
+        }
     }
 
     fn record_turn(&mut self, response: &ConversationResponse, end: SystemTime) {
@@ -155,6 +277,7 @@ impl PlainRecorder {
             time_to_first_chunk: None,
             conversation_id: plan.conversation_id.as_deref(),
             response_model: plan.response_model.as_deref(),
+            ..CallEnd::default()
         });
         if let BodyKind::Turn(Some(metrics)) = &mut self.kind {
             metrics.response_model = plan.response_model.clone();
@@ -252,7 +375,7 @@ impl PlainRecorder {
 impl Observer for PlainRecorder {
     fn on_data(&mut self, data: &Bytes, _arrived: Instant) {
         self.seen += data.len() as u64;
-        if self.over_cap {
+        if self.over_cap || (self.opaque && self.status < 400) {
             return;
         }
         if self.held + data.len() > self.cap {
@@ -276,7 +399,7 @@ impl Observer for PlainRecorder {
         }
         let facts = ErrorFacts::transport(err);
         self.call.fail(&facts);
-        if let BodyKind::Turn(Some(metrics)) = &self.kind {
+        if let Some(metrics) = self.kind.metrics() {
             metrics.record(
                 self.call.elapsed_at(Instant::now()),
                 Some(&facts.error_type),

@@ -21,6 +21,7 @@ use mistral_otel_wire::{
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
 
+use super::Outcome;
 use crate::call::CallSpan;
 use crate::capture::ContentField;
 use crate::decorate::{CallEnd, Child, ChildKind};
@@ -33,26 +34,6 @@ use crate::mapping::{kv_strings, kv_u64, messages};
 use crate::metrics::CallMetrics;
 use crate::semconv as sc;
 use crate::tap::Observer;
-
-/// How a stream ended (`mistral_ai.stream.outcome`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Completed,
-    Error,
-    Truncated,
-    Cancelled,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Error => "error",
-            Outcome::Truncated => "truncated",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
-}
 
 /// Records a streamed turn: parser, fold and the spans of the outputs it opened.
 pub(crate) struct StreamRecorder {
@@ -194,6 +175,7 @@ impl State {
             time_to_first_chunk: fold.first_output().map(|t| call.elapsed_at(t)),
             conversation_id: conversation_id.as_deref(),
             response_model: response_model.as_deref(),
+            ..CallEnd::default()
         });
         let error_type = error.as_ref().map(|e| e.error_type.clone());
         if let Some(facts) = &error {
