@@ -182,7 +182,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     cx.span().end();
 
     let spans = memory.get_finished_spans()?;
-    println!("{}", mistral_otel_replay::render_tree(&spans));
+    println!("{}", mistral_otel_export::console::render_tree(&spans));
     if let Some(t) = telemetry {
         t.force_flush()?;
         t.shutdown()?;

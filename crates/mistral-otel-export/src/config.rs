@@ -1,13 +1,15 @@
 //! What to export where: code first, then the standard `OTEL_*` variables, then defaults.
 
 use std::fmt;
+use std::io::Write;
 use std::time::Duration;
 
 use opentelemetry_sdk::trace::TracerProviderBuilder;
 
+use crate::console::Output;
 use crate::env::{
-    self, Env, InvalidEnv, METRICS_PROTOCOL_VAR, METRICS_SWITCH_VAR, PROTOCOL_VAR,
-    TRACES_PROTOCOL_VAR,
+    self, Env, InvalidEnv, METRICS_EXPORTER_VAR, METRICS_PROTOCOL_VAR, METRICS_SWITCH_VAR,
+    PROTOCOL_VAR, TRACES_EXPORTER_VAR, TRACES_PROTOCOL_VAR,
 };
 use crate::error::ExportError;
 use crate::telemetry::Telemetry;
@@ -37,20 +39,71 @@ impl fmt::Display for Protocol {
     }
 }
 
+/// Where one signal goes: the values of `OTEL_TRACES_EXPORTER` and `OTEL_METRICS_EXPORTER`.
+///
+/// ```
+/// use mistral_otel_export::{OtlpConfig, SignalExporter};
+///
+/// let config = OtlpConfig::from_env_with(|name| match name {
+///     "OTEL_TRACES_EXPORTER" => Some("Console".to_owned()),
+///     "OTEL_METRICS_EXPORTER" => Some("none".to_owned()),
+///     _ => None,
+/// });
+/// assert_eq!(config.traces_exporter_kind(), SignalExporter::Console);
+/// assert!(!config.metrics_enabled());
+/// // code wins over the environment
+/// let config = config.traces_exporter(SignalExporter::Otlp);
+/// assert_eq!(config.traces_exporter_kind(), SignalExporter::Otlp);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignalExporter {
+    /// OTLP over the configured [`Protocol`] (the default).
+    #[default]
+    Otlp,
+    /// The development console exporters of [`crate::console`]: trace trees and metric
+    /// lines on standard error (or [`OtlpConfig::console_writer`]).
+    Console,
+    /// Nothing. For traces a tracer provider without this crate's exporter; for metrics no
+    /// meter provider at all.
+    None,
+}
+
+impl SignalExporter {
+    /// The name used by `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER`: `otlp`,
+    /// `console` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Otlp => "otlp",
+            Self::Console => "console",
+            Self::None => "none",
+        }
+    }
+}
+
+impl fmt::Display for SignalExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How long flush and shutdown wait at most, by default.
 pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// OTLP export settings, built up from code; [`OtlpConfig::build`] turns them into a
+/// Export settings, built up from code; [`OtlpConfig::build`] turns them into a
 /// [`Telemetry`] (a tracer provider and, unless turned off, a meter provider).
 ///
 /// What code sets wins. What it leaves unset comes from the environment, partly read by
-/// [`OtlpConfig::from_env`] (protocol, metrics switch) and partly by the OpenTelemetry SDK
+/// [`OtlpConfig::from_env`] (exporters, protocol, metrics switch), partly at build
+/// (`OTEL_SDK_DISABLED`, through the same lookup) and partly by the OpenTelemetry SDK
 /// itself at build time:
 ///
 /// | variable | read by | meaning |
 /// |---|---|---|
+/// | `OTEL_SDK_DISABLED` | `build` | `true` (any case): nothing is exported and `install` sets no global, see [`OtlpConfig::build`]; other values are ignored |
+/// | `OTEL_TRACES_EXPORTER` | `from_env` | `otlp` (default), `console` (trace trees on stderr) or `none`; see [`SignalExporter`] |
+/// | `OTEL_METRICS_EXPORTER` | `from_env` | `otlp` (default), `console` or `none` (no meter provider) |
 /// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_PROTOCOL` | `from_env` | `grpc` or `http/protobuf` |
-/// | `MISTRAL_OTEL_METRICS` | `from_env` | `false`/`0`/`off`/`no` turns metrics off |
+/// | `MISTRAL_OTEL_METRICS` | `from_env` | `false`/`0`/`off`/`no` turns metrics off, whatever the metrics exporter |
 /// | `OTEL_EXPORTER_OTLP_ENDPOINT` | SDK | base URL; HTTP appends `/v1/traces`, `/v1/metrics` |
 /// | `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT` | SDK | per-signal URL, used verbatim |
 /// | `OTEL_EXPORTER_OTLP_HEADERS`, `..._{TRACES,METRICS}_HEADERS` | SDK | `k=v,k2=v2`, URL-decoded; **these win over a header of the same name set in code** |
@@ -60,6 +113,11 @@ pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// Without an endpoint from code or environment the SDK defaults apply:
 /// `http://localhost:4317` for gRPC, `http://localhost:4318/v1/{traces,metrics}` for HTTP.
+///
+/// Exporter names are trimmed and case-insensitive; an unknown one (`zipkin`, a list such
+/// as `otlp,console`) makes `build` fail with [`ExportError::InvalidEnv`] naming the
+/// variable, unless code chose that signal's exporter. Metrics are exported when the
+/// switch is on *and* the metrics exporter is not `none`.
 ///
 /// `Debug` shows header names only, never their values.
 ///
@@ -90,6 +148,10 @@ pub struct OtlpConfig {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) service_name: Option<String>,
     pub(crate) metrics: bool,
+    pub(crate) traces_exporter: SignalExporter,
+    pub(crate) metrics_exporter: SignalExporter,
+    /// Where the console exporters write; standard error when `None`.
+    pub(crate) console_output: Option<Output>,
     pub(crate) batch_delay: Option<Duration>,
     pub(crate) metrics_interval: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
@@ -122,6 +184,9 @@ impl fmt::Debug for OtlpConfig {
             .field("headers", &headers)
             .field("service_name", &self.service_name)
             .field("metrics", &self.metrics)
+            .field("traces_exporter", &self.traces_exporter)
+            .field("metrics_exporter", &self.metrics_exporter)
+            .field("console_output", &self.console_output.is_some())
             .field("batch_delay", &self.batch_delay)
             .field("metrics_interval", &self.metrics_interval)
             .field("timeout", &self.timeout)
@@ -132,8 +197,9 @@ impl fmt::Debug for OtlpConfig {
 }
 
 impl OtlpConfig {
-    /// gRPC, metrics on, everything else left to the SDK (which still reads the endpoint,
-    /// headers, timeout and service name from `OTEL_*` variables, see the table above).
+    /// OTLP over gRPC for both signals, metrics on, everything else left to the SDK (which
+    /// still reads the endpoint, headers, timeout and service name from `OTEL_*` variables,
+    /// see the table above). `OTEL_SDK_DISABLED` still applies at build.
     pub fn new() -> Self {
         Self {
             traces_protocol: Protocol::Grpc,
@@ -144,6 +210,9 @@ impl OtlpConfig {
             headers: Vec::new(),
             service_name: None,
             metrics: true,
+            traces_exporter: SignalExporter::Otlp,
+            metrics_exporter: SignalExporter::Otlp,
+            console_output: None,
             batch_delay: None,
             metrics_interval: None,
             timeout: None,
@@ -154,7 +223,8 @@ impl OtlpConfig {
         }
     }
 
-    /// [`OtlpConfig::new`] plus the protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`, per signal
+    /// [`OtlpConfig::new`] plus the exporters (`OTEL_TRACES_EXPORTER`,
+    /// `OTEL_METRICS_EXPORTER`), the protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`, per signal
     /// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `..._METRICS_PROTOCOL`) and the metrics switch
     /// (`MISTRAL_OTEL_METRICS`) from the process environment. A value that does not parse
     /// makes `build` fail, unless code sets that setting afterwards.
@@ -166,7 +236,7 @@ impl OtlpConfig {
 
     /// [`OtlpConfig::from_env`] reading variables through `lookup` instead of the process
     /// environment: for tests, or configuration kept elsewhere. Every later read of this
-    /// crate (TLS roots, export timeout) uses `lookup` too.
+    /// crate (`OTEL_SDK_DISABLED`, TLS roots, export timeout) uses `lookup` too.
     ///
     /// ```
     /// use mistral_otel_export::{OtlpConfig, Protocol};
@@ -245,10 +315,50 @@ impl OtlpConfig {
         self
     }
 
-    /// Whether a meter provider exporting metrics is built (default on).
+    /// Whether a meter provider exporting metrics is built (default on). Off wins over
+    /// [`OtlpConfig::metrics_exporter`]: metrics need both.
     pub fn metrics(mut self, on: bool) -> Self {
         self.metrics = on;
         self.forget_env(&[METRICS_SWITCH_VAR]);
+        self
+    }
+
+    /// Where spans go (default [`SignalExporter::Otlp`]); wins over `OTEL_TRACES_EXPORTER`.
+    /// [`SignalExporter::None`] still builds a tracer provider, with only what
+    /// [`OtlpConfig::build_with`] adds.
+    pub fn traces_exporter(mut self, exporter: SignalExporter) -> Self {
+        self.traces_exporter = exporter;
+        self.forget_env(&[TRACES_EXPORTER_VAR]);
+        self
+    }
+
+    /// Where metrics go (default [`SignalExporter::Otlp`]); wins over
+    /// `OTEL_METRICS_EXPORTER`. [`SignalExporter::None`] builds no meter provider, so a
+    /// traces-only backend never sees a metrics export.
+    pub fn metrics_exporter(mut self, exporter: SignalExporter) -> Self {
+        self.metrics_exporter = exporter;
+        self.forget_env(&[METRICS_EXPORTER_VAR]);
+        self
+    }
+
+    /// Where the console exporters write instead of standard error (a file, standard
+    /// output). Spans and metrics share it; each tree or report is one `write_all`.
+    ///
+    /// ```
+    /// use mistral_otel_export::{OtlpConfig, SignalExporter};
+    ///
+    /// # fn main() -> Result<(), mistral_otel_export::ExportError> {
+    /// let telemetry = OtlpConfig::new()
+    ///     .traces_exporter(SignalExporter::Console)
+    ///     .metrics_exporter(SignalExporter::None)
+    ///     .console_writer(std::io::stdout())
+    ///     .build()?;
+    /// # telemetry.shutdown()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn console_writer(mut self, writer: impl Write + Send + 'static) -> Self {
+        self.console_output = Some(Output::new(writer));
         self
     }
 
@@ -295,23 +405,55 @@ impl OtlpConfig {
         self.metrics_protocol
     }
 
-    /// Whether metrics will be exported.
+    /// Where spans will go (unless the SDK is disabled).
+    pub fn traces_exporter_kind(&self) -> SignalExporter {
+        self.traces_exporter
+    }
+
+    /// Where metrics will go while they are on (see [`OtlpConfig::metrics_enabled`]).
+    pub fn metrics_exporter_kind(&self) -> SignalExporter {
+        self.metrics_exporter
+    }
+
+    /// Whether metrics will be exported: the switch is on, the metrics exporter is not
+    /// `none` and the SDK is not disabled.
     pub fn metrics_enabled(&self) -> bool {
-        self.metrics
+        self.metrics_exporter_in_use() != SignalExporter::None && !self.sdk_disabled()
+    }
+
+    /// Whether `OTEL_SDK_DISABLED` (read through this configuration's lookup) is `true`,
+    /// in any case: then [`OtlpConfig::build`] exports nothing.
+    pub fn sdk_disabled(&self) -> bool {
+        env::sdk_disabled(&self.env)
+    }
+
+    /// The metrics exporter, or `None` when the switch is off.
+    pub(crate) fn metrics_exporter_in_use(&self) -> SignalExporter {
+        if self.metrics {
+            self.metrics_exporter
+        } else {
+            SignalExporter::None
+        }
     }
 
     /// Builds the providers without touching any global: use
     /// [`Telemetry::tracer_provider`] to get tracers.
     ///
-    /// Exports run on a background thread of their own, so this works with or without a
-    /// Tokio runtime, and flushing or dropping the providers from a single-threaded runtime
-    /// cannot deadlock.
+    /// OTLP exports run on a background thread of their own, so this works with or without
+    /// a Tokio runtime, and flushing or dropping the providers from a single-threaded
+    /// runtime cannot deadlock.
+    ///
+    /// With `OTEL_SDK_DISABLED=true` nothing is checked or exported: the tracer provider
+    /// has no span processor and samples nothing (`customize` of
+    /// [`OtlpConfig::build_with`] is not called), there is no meter provider, and
+    /// [`OtlpConfig::install`] sets no global ([`Telemetry::is_disabled`] tells).
     pub fn build(self) -> Result<Telemetry, ExportError> {
         self.build_with(|builder| builder)
     }
 
     /// [`OtlpConfig::build`], letting `customize` add to the tracer provider (samplers,
-    /// extra span processors, limits) after the OTLP batch processor and resource are set.
+    /// extra span processors, limits) after this crate's span processor (if any) and the
+    /// resource are set.
     ///
     /// ```no_run
     /// use mistral_otel_export::OtlpConfig;
@@ -327,6 +469,10 @@ impl OtlpConfig {
         self,
         customize: impl FnOnce(TracerProviderBuilder) -> TracerProviderBuilder,
     ) -> Result<Telemetry, ExportError> {
+        // an off switch must work even when the rest of the configuration is broken
+        if self.sdk_disabled() {
+            return Ok(crate::pipeline::disabled(&self));
+        }
         if let Some(e) = self.invalid_env.first() {
             return Err(ExportError::InvalidEnv {
                 var: e.var.to_owned(),
@@ -341,6 +487,9 @@ impl OtlpConfig {
     /// provider (when metrics are on) and the global propagator (W3C trace context and
     /// baggage). Keep the returned [`Telemetry`] and call [`Telemetry::shutdown`] before
     /// the process exits, or the last batch is lost.
+    ///
+    /// With `OTEL_SDK_DISABLED=true` no global is set: the OpenTelemetry API keeps its
+    /// no-op providers and propagator.
     pub fn install(self) -> Result<Telemetry, ExportError> {
         let telemetry = self.build()?;
         telemetry.set_global();
@@ -435,6 +584,55 @@ mod tests {
         }
         let config = OtlpConfig::from_env_with(env(&[(METRICS_SWITCH_VAR, "maybe")]));
         assert_eq!(config.invalid_env[0].var, METRICS_SWITCH_VAR);
+    }
+
+    #[test]
+    fn exporter_names_are_trimmed_and_case_insensitive() {
+        let config = OtlpConfig::from_env_with(env(&[
+            (TRACES_EXPORTER_VAR, " Console "),
+            (METRICS_EXPORTER_VAR, "NONE"),
+        ]));
+        assert!(config.invalid_env.is_empty());
+        assert_eq!(config.traces_exporter_kind(), SignalExporter::Console);
+        assert_eq!(config.metrics_exporter_kind(), SignalExporter::None);
+        let config = OtlpConfig::from_env_with(env(&[(TRACES_EXPORTER_VAR, "oTLp")]));
+        assert_eq!(config.traces_exporter_kind(), SignalExporter::Otlp);
+    }
+
+    #[test]
+    fn metrics_need_the_switch_on_and_an_exporter() {
+        let on = OtlpConfig::from_env_with(env(&[(METRICS_EXPORTER_VAR, "console")]));
+        assert!(on.metrics_enabled());
+        let switch_off = OtlpConfig::from_env_with(env(&[
+            (METRICS_EXPORTER_VAR, "console"),
+            (METRICS_SWITCH_VAR, "false"),
+        ]));
+        assert!(!switch_off.metrics_enabled());
+        assert_eq!(switch_off.metrics_exporter_in_use(), SignalExporter::None);
+        let exporter_none = OtlpConfig::from_env_with(env(&[
+            (METRICS_EXPORTER_VAR, "none"),
+            (METRICS_SWITCH_VAR, "true"),
+        ]));
+        assert!(!exporter_none.metrics_enabled());
+        let disabled = OtlpConfig::from_env_with(env(&[("OTEL_SDK_DISABLED", "TRUE")]));
+        assert!(disabled.sdk_disabled());
+        assert!(!disabled.metrics_enabled());
+        let not_disabled = OtlpConfig::from_env_with(env(&[("OTEL_SDK_DISABLED", "yes")]));
+        assert!(!not_disabled.sdk_disabled());
+    }
+
+    #[test]
+    fn exporter_from_code_overrides_an_invalid_environment_value() {
+        let config = OtlpConfig::from_env_with(env(&[
+            (TRACES_EXPORTER_VAR, "zipkin"),
+            (METRICS_EXPORTER_VAR, "prometheus"),
+        ]));
+        assert_eq!(config.invalid_env.len(), 2);
+        let config = config.traces_exporter(SignalExporter::None);
+        assert_eq!(config.invalid_env.len(), 1);
+        assert_eq!(config.invalid_env[0].var, METRICS_EXPORTER_VAR);
+        let config = config.metrics_exporter(SignalExporter::Console);
+        assert!(config.invalid_env.is_empty());
     }
 
     #[test]

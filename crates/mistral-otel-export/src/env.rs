@@ -1,21 +1,29 @@
 //! The environment, read in one place and through one lookup: [`OtlpConfig::from_env`]
 //! reads the process environment, [`OtlpConfig::from_env_with`] any lookup, and every
-//! later read this crate makes (the effective endpoint for TLS roots, the export timeout of
-//! the HTTP client) goes through the same lookup. The OpenTelemetry SDK also reads its
-//! standard `OTEL_EXPORTER_OTLP_*` variables from the process environment at build time.
+//! later read this crate makes (`OTEL_SDK_DISABLED` at build, the effective endpoint for
+//! TLS roots, the export timeout of the HTTP client) goes through the same lookup. The
+//! OpenTelemetry SDK also reads its standard `OTEL_EXPORTER_OTLP_*` variables from the
+//! process environment at build time.
+//!
+//! `OTEL_SDK_DISABLED` is read at build rather than by `from_env`: it is the operator's
+//! off switch, so it applies to every configuration, presets included.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{OtlpConfig, Protocol};
+use crate::config::{OtlpConfig, Protocol, SignalExporter};
 
 pub(crate) const PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
 pub(crate) const TRACES_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 pub(crate) const METRICS_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
 pub(crate) const METRICS_SWITCH_VAR: &str = "MISTRAL_OTEL_METRICS";
+pub(crate) const TRACES_EXPORTER_VAR: &str = "OTEL_TRACES_EXPORTER";
+pub(crate) const METRICS_EXPORTER_VAR: &str = "OTEL_METRICS_EXPORTER";
+pub(crate) const SDK_DISABLED_VAR: &str = "OTEL_SDK_DISABLED";
 
 const PROTOCOL_EXPECTED: &str = "grpc or http/protobuf (http/json is not supported)";
+const EXPORTER_EXPECTED: &str = "one of otlp, console or none";
 
 type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
@@ -67,6 +75,22 @@ fn protocol(value: &str) -> Option<Protocol> {
     }
 }
 
+fn exporter(value: &str) -> Option<SignalExporter> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "otlp" => Some(SignalExporter::Otlp),
+        "console" => Some(SignalExporter::Console),
+        "none" => Some(SignalExporter::None),
+        _ => None,
+    }
+}
+
+/// `OTEL_SDK_DISABLED=true`, in any case. Any other value leaves the SDK on, as the
+/// specification asks: an off switch that fails the build would defeat its purpose.
+pub(crate) fn sdk_disabled(env: &Env) -> bool {
+    env.get(SDK_DISABLED_VAR)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
 /// Apply what the environment says to a configuration that code has not touched yet.
 pub(crate) fn resolve(config: &mut OtlpConfig) {
     let env = config.env.clone();
@@ -89,6 +113,18 @@ pub(crate) fn resolve(config: &mut OtlpConfig) {
         match protocol(&value) {
             Some(p) => config.metrics_protocol = p,
             None => config.reject_env(var, value, PROTOCOL_EXPECTED),
+        }
+    }
+    if let Some(value) = env.get(TRACES_EXPORTER_VAR) {
+        match exporter(&value) {
+            Some(e) => config.traces_exporter = e,
+            None => config.reject_env(TRACES_EXPORTER_VAR, value, EXPORTER_EXPECTED),
+        }
+    }
+    if let Some(value) = env.get(METRICS_EXPORTER_VAR) {
+        match exporter(&value) {
+            Some(e) => config.metrics_exporter = e,
+            None => config.reject_env(METRICS_EXPORTER_VAR, value, EXPORTER_EXPECTED),
         }
     }
     if let Some(value) = env.get(METRICS_SWITCH_VAR) {

@@ -5,13 +5,21 @@
 //! ```text
 //! docker run --rm -p 16686:16686 -p 4317:4317 -p 4318:4318 jaegertracing/jaeger:latest
 //! ```
+//!
+//! The preset is traces only: Jaeger stores no metrics, and a metrics export would only
+//! come back as an error. It never builds a meter provider, whatever
+//! `OTEL_METRICS_EXPORTER` or `MISTRAL_OTEL_METRICS` say: the preset reads neither (it
+//! starts from [`OtlpConfig::new`]), and turns both the metrics switch and the metrics
+//! exporter off, so only code calling both [`OtlpConfig::metrics`] and
+//! [`OtlpConfig::metrics_exporter`] could bring metrics back. `OTEL_SDK_DISABLED=true`
+//! still turns everything off.
 
 use std::time::Duration;
 
-use crate::config::{OtlpConfig, Protocol};
+use crate::config::{OtlpConfig, Protocol, SignalExporter};
 
 /// OTLP/gRPC to `http://localhost:4317` (or `OTEL_EXPORTER_OTLP_ENDPOINT`), spans batched
-/// for only 500 ms so they show up quickly, metrics off (Jaeger takes none). The service
+/// for only 500 ms so they show up quickly, no metrics (Jaeger takes none). The service
 /// name is `OTEL_SERVICE_NAME` or `unknown_service:<executable>`; chain
 /// [`OtlpConfig::service_name`] to pick one.
 ///
@@ -30,9 +38,11 @@ pub fn config() -> OtlpConfig {
         .protocol(Protocol::Grpc)
         .batch_delay(Duration::from_millis(500))
         .metrics(false)
+        .metrics_exporter(SignalExporter::None)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -41,6 +51,18 @@ mod tests {
         let config = config();
         assert_eq!(config.traces_protocol(), Protocol::Grpc);
         assert!(!config.metrics_enabled());
+        assert_eq!(config.metrics_exporter_kind(), SignalExporter::None);
         assert_eq!(config.batch_delay, Some(Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn jaeger_preset_turning_the_switch_back_on_still_builds_no_meter_provider() {
+        let telemetry = config()
+            .endpoint("http://127.0.0.1:9")
+            .metrics(true)
+            .build()
+            .unwrap();
+        assert!(telemetry.meter_provider().is_none());
+        let _ = telemetry.shutdown();
     }
 }

@@ -1,6 +1,7 @@
 //! One call sets up OpenTelemetry export over OTLP — gRPC or HTTP/protobuf, configured
 //! from code first, then the standard `OTEL_*` variables, then the SDK defaults — with
-//! presets for [Braintrust](braintrust) and [Jaeger](jaeger).
+//! presets for [Braintrust](braintrust) and [Jaeger](jaeger), and a [console] exporter for
+//! development.
 //!
 //! ```
 //! use mistral_otel_export::{OtlpConfig, Protocol};
@@ -29,6 +30,33 @@
 //! endpoint only ever shows up as an error from [`Telemetry::force_flush`] or
 //! [`Telemetry::shutdown`] (and lost data), never as a panic.
 //!
+//! # Choosing exporters
+//!
+//! Each signal goes to OTLP (the default), to the [console] or nowhere:
+//! [`OtlpConfig::traces_exporter`] and [`OtlpConfig::metrics_exporter`] in code, or
+//! `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` (`otlp`, `console`, `none`) read by
+//! [`OtlpConfig::from_env`]. Metrics set to `none` (or `MISTRAL_OTEL_METRICS=false`) build
+//! no meter provider at all, so a traces-only backend never receives a metrics export.
+//! `OTEL_SDK_DISABLED=true` turns everything off: nothing is exported and `install` sets
+//! no global.
+//!
+//! ```
+//! use mistral_otel_export::{OtlpConfig, SignalExporter};
+//! use opentelemetry::trace::{Tracer, TracerProvider};
+//!
+//! # fn main() -> Result<(), mistral_otel_export::ExportError> {
+//! // trace trees on stderr, no collector needed
+//! let telemetry = OtlpConfig::from_env()
+//!     .traces_exporter(SignalExporter::Console)
+//!     .metrics_exporter(SignalExporter::None)
+//!     .build()?;
+//! let tracer = telemetry.tracer_provider().tracer("mistral-otel");
+//! tracer.in_span("invoke_agent support", |_cx| { /* printed when it ends */ });
+//! telemetry.shutdown()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Features
 //!
 //! * `tls` (default): `https://` endpoints (Braintrust needs it), with rustls, the ring
@@ -40,6 +68,7 @@
 
 pub mod braintrust;
 mod config;
+pub mod console;
 mod endpoint;
 mod env;
 mod error;
@@ -51,6 +80,6 @@ mod telemetry;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use config::{DEFAULT_FLUSH_TIMEOUT, OtlpConfig, Protocol};
+pub use config::{DEFAULT_FLUSH_TIMEOUT, OtlpConfig, Protocol, SignalExporter};
 pub use error::ExportError;
 pub use telemetry::Telemetry;

@@ -1,5 +1,6 @@
-//! Assembling the export pipelines from an [`OtlpConfig`]: exporters, the batch span
-//! processor and the periodic metric reader, all exporting on the export thread.
+//! Assembling the export pipelines from an [`OtlpConfig`]: per signal the OTLP exporter
+//! (batch span processor, periodic metric reader, exporting on the export thread), the
+//! console exporter, or nothing.
 
 use std::collections::HashMap;
 
@@ -8,17 +9,19 @@ use opentelemetry_otlp::{
     MetricExporter, RetryPolicy, SpanExporter, WithExportConfig, WithHttpConfig, WithTonicConfig,
 };
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader;
+use opentelemetry_sdk::metrics::{MeterProviderBuilder, SdkMeterProvider};
 use opentelemetry_sdk::runtime;
-use opentelemetry_sdk::trace::BatchSpanProcessor;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, SdkTracerProvider, TracerProviderBuilder};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, Sampler};
+use tokio::runtime::Handle;
 use tonic::metadata::MetadataMap;
 
-use crate::config::{OtlpConfig, Protocol};
+use crate::config::{OtlpConfig, Protocol, SignalExporter};
+use crate::console::{ConsoleExporter, ConsoleMetricExporter, Output};
 use crate::endpoint::check_endpoint;
 use crate::error::ExportError;
-use crate::export_runtime::{self, OnExportThread, RuntimeBound};
+use crate::export_runtime::{self, Lease, OnExportThread, RuntimeBound};
 use crate::http_client;
 use crate::telemetry::Telemetry;
 
@@ -26,7 +29,15 @@ pub(crate) fn build(
     config: &OtlpConfig,
     customize: impl FnOnce(TracerProviderBuilder) -> TracerProviderBuilder,
 ) -> Result<Telemetry, ExportError> {
-    let headers = header_map(&config.headers)?;
+    let traces = config.traces_exporter;
+    let metrics = config.metrics_exporter_in_use();
+    let otlp_traces = traces == SignalExporter::Otlp;
+    let otlp_metrics = metrics == SignalExporter::Otlp;
+    let headers = if otlp_traces || otlp_metrics {
+        header_map(&config.headers)?
+    } else {
+        HeaderMap::new()
+    };
     let traces_endpoint = config.signal_endpoint(
         config.traces_endpoint.as_ref(),
         config.traces_protocol,
@@ -37,34 +48,110 @@ pub(crate) fn build(
         config.metrics_protocol,
         "/v1/metrics",
     );
-    check_endpoint(traces_endpoint.as_deref())?;
-    if config.metrics {
+    if otlp_traces {
+        check_endpoint(traces_endpoint.as_deref())?;
+    }
+    if otlp_metrics {
         check_endpoint(metrics_endpoint.as_deref())?;
     }
     let resource = match &config.service_name {
         Some(name) => Resource::builder().with_service_name(name.clone()).build(),
         None => Resource::builder().build(),
     };
+    let console = || config.console_output.clone().unwrap_or_else(Output::stderr);
 
-    let (handle, lease) = export_runtime::start().map_err(ExportError::Runtime)?;
+    // The export thread only when OTLP needs it: the console exporters just write.
+    let export_thread = if otlp_traces || otlp_metrics {
+        Some(export_runtime::start().map_err(ExportError::Runtime)?)
+    } else {
+        None
+    };
     // Exporters and processors spawn their tasks (tonic's channel worker, the batch loop,
     // the metric ticker) on the current runtime: make that the export thread's.
-    let _on_export_runtime = handle.enter();
+    let _on_export_runtime = export_thread.as_ref().map(|(handle, _)| handle.enter());
 
-    let span_exporter = match config.traces_protocol {
+    let mut tracer_builder = SdkTracerProvider::builder().with_resource(resource.clone());
+    match (traces, &export_thread) {
+        (SignalExporter::Otlp, Some((handle, lease))) => {
+            let processor = otlp_span_processor(config, traces_endpoint, &headers, handle, lease)?;
+            tracer_builder = tracer_builder.with_span_processor(processor);
+        }
+        (SignalExporter::Console, _) => {
+            let exporter = ConsoleExporter::with_output(console());
+            tracer_builder = tracer_builder.with_span_processor(exporter.into_processor());
+        }
+        _ => {}
+    }
+
+    let meter_provider = match (metrics, &export_thread) {
+        (SignalExporter::Otlp, Some((_, lease))) => {
+            let exporter = otlp_metric_exporter(config, metrics_endpoint, &headers)?;
+            let mut reader =
+                PeriodicReader::builder(RuntimeBound::new(exporter, lease.clone()), runtime::Tokio);
+            if let Some(interval) = config.metrics_interval {
+                reader = reader.with_interval(interval);
+            }
+            Some(meters(resource).with_reader(reader.build()).build())
+        }
+        (SignalExporter::Console, _) => {
+            // the SDK's thread-based reader: the console export is a plain write
+            let mut reader = opentelemetry_sdk::metrics::PeriodicReader::builder(
+                ConsoleMetricExporter::with_output(console()),
+            );
+            if let Some(interval) = config.metrics_interval {
+                reader = reader.with_interval(interval);
+            }
+            Some(meters(resource).with_reader(reader.build()).build())
+        }
+        _ => None,
+    };
+
+    Ok(Telemetry {
+        tracer_provider: customize(tracer_builder).build(),
+        meter_provider,
+        bound: config.flush_timeout,
+        disabled: false,
+    })
+}
+
+/// `OTEL_SDK_DISABLED=true`: a tracer provider that samples nothing and has no processor,
+/// no meter provider, no export thread.
+pub(crate) fn disabled(config: &OtlpConfig) -> Telemetry {
+    Telemetry {
+        tracer_provider: SdkTracerProvider::builder()
+            .with_sampler(Sampler::AlwaysOff)
+            .build(),
+        meter_provider: None,
+        bound: config.flush_timeout,
+        disabled: true,
+    }
+}
+
+fn meters(resource: Resource) -> MeterProviderBuilder {
+    SdkMeterProvider::builder().with_resource(resource)
+}
+
+fn otlp_span_processor(
+    config: &OtlpConfig,
+    endpoint: Option<String>,
+    headers: &HeaderMap,
+    handle: &Handle,
+    lease: &Lease,
+) -> Result<BatchSpanProcessor, ExportError> {
+    let exporter = match config.traces_protocol {
         Protocol::Grpc => tonic_settings(
             SpanExporter::builder().with_tonic(),
             config,
-            traces_endpoint,
-            &headers,
+            endpoint,
+            headers,
             opentelemetry_otlp::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
         )
         .build()?,
         Protocol::HttpProtobuf => http_settings(
             SpanExporter::builder().with_http(),
             config,
-            traces_endpoint,
-            &headers,
+            endpoint,
+            headers,
             opentelemetry_otlp::OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
         )?
         .build()?,
@@ -75,59 +162,35 @@ pub(crate) fn build(
     }
     // the thread-based processor wakes its worker once per batch; the async one would
     // wake the export task for every span (a context switch per span on the hot path)
-    let processor = BatchSpanProcessor::builder(OnExportThread::new(
-        span_exporter,
-        handle.clone(),
-        lease.clone(),
-    ))
-    .with_batch_config(batch.build())
-    .build();
-
-    let meter_provider = if config.metrics {
-        let metric_exporter = match config.metrics_protocol {
-            Protocol::Grpc => tonic_settings(
-                MetricExporter::builder().with_tonic(),
-                config,
-                metrics_endpoint,
-                &headers,
-                opentelemetry_otlp::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
-            )
-            .build()?,
-            Protocol::HttpProtobuf => http_settings(
-                MetricExporter::builder().with_http(),
-                config,
-                metrics_endpoint,
-                &headers,
-                opentelemetry_otlp::OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
-            )?
-            .build()?,
-        };
-        let mut reader =
-            PeriodicReader::builder(RuntimeBound::new(metric_exporter, lease), runtime::Tokio);
-        if let Some(interval) = config.metrics_interval {
-            reader = reader.with_interval(interval);
-        }
-        Some(
-            SdkMeterProvider::builder()
-                .with_resource(resource.clone())
-                .with_reader(reader.build())
-                .build(),
-        )
-    } else {
-        None
-    };
-
-    let tracer_provider = customize(
-        SdkTracerProvider::builder()
-            .with_resource(resource)
-            .with_span_processor(processor),
+    Ok(
+        BatchSpanProcessor::builder(OnExportThread::new(exporter, handle.clone(), lease.clone()))
+            .with_batch_config(batch.build())
+            .build(),
     )
-    .build();
+}
 
-    Ok(Telemetry {
-        tracer_provider,
-        meter_provider,
-        bound: config.flush_timeout,
+fn otlp_metric_exporter(
+    config: &OtlpConfig,
+    endpoint: Option<String>,
+    headers: &HeaderMap,
+) -> Result<MetricExporter, ExportError> {
+    Ok(match config.metrics_protocol {
+        Protocol::Grpc => tonic_settings(
+            MetricExporter::builder().with_tonic(),
+            config,
+            endpoint,
+            headers,
+            opentelemetry_otlp::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+        )
+        .build()?,
+        Protocol::HttpProtobuf => http_settings(
+            MetricExporter::builder().with_http(),
+            config,
+            endpoint,
+            headers,
+            opentelemetry_otlp::OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+        )?
+        .build()?,
     })
 }
 

@@ -7,7 +7,8 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use crate::error::ExportError;
 
-/// A tracer provider and (unless metrics are off) a meter provider exporting over OTLP.
+/// A tracer provider and (unless metrics are off) a meter provider, exporting over OTLP
+/// or to the console as configured.
 ///
 /// Clones of the providers keep working after this value is dropped; the pipelines stop
 /// when the last clone is gone or at [`Telemetry::shutdown`].
@@ -16,6 +17,8 @@ pub struct Telemetry {
     pub(crate) tracer_provider: SdkTracerProvider,
     pub(crate) meter_provider: Option<SdkMeterProvider>,
     pub(crate) bound: Duration,
+    /// `OTEL_SDK_DISABLED=true`: nothing exported, no global set.
+    pub(crate) disabled: bool,
 }
 
 impl Telemetry {
@@ -24,15 +27,37 @@ impl Telemetry {
         &self.tracer_provider
     }
 
-    /// The meter provider, `None` when metrics are off.
+    /// The meter provider, `None` when metrics are off (switch off, metrics exporter
+    /// `none`, or the SDK disabled).
     pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
         self.meter_provider.as_ref()
     }
 
+    /// Whether `OTEL_SDK_DISABLED=true` turned everything off: the tracer provider
+    /// records and exports nothing, there is no meter provider, and
+    /// [`OtlpConfig::install`](crate::OtlpConfig::install) set no global.
+    ///
+    /// ```
+    /// use mistral_otel_export::OtlpConfig;
+    ///
+    /// # fn main() -> Result<(), mistral_otel_export::ExportError> {
+    /// let telemetry = OtlpConfig::from_env_with(|name| {
+    ///     (name == "OTEL_SDK_DISABLED").then(|| "TRUE".to_owned())
+    /// })
+    /// .install()?;
+    /// assert!(telemetry.is_disabled());
+    /// assert!(telemetry.meter_provider().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_disabled(&self) -> bool {
+        self.disabled
+    }
+
     /// Exports every finished span and the current metrics now, waiting for the answers,
-    /// at most [`OtlpConfig::flush_timeout`] (default 5 s) for both signals together. An
-    /// unreachable or silent endpoint shows up here as an error
-    /// ([`ExportError::Timeout`] past the bound); nothing panics.
+    /// at most [`OtlpConfig::flush_timeout`](crate::OtlpConfig::flush_timeout) (default
+    /// 5 s) for both signals together. An unreachable or silent endpoint shows up here as
+    /// an error ([`ExportError::Timeout`] past the bound); nothing panics.
     pub fn force_flush(&self) -> Result<(), ExportError> {
         let (traces, metrics) = (self.tracer_provider.clone(), self.meter_provider.clone());
         bounded("flush", self.bound, move || {
@@ -41,8 +66,9 @@ impl Telemetry {
     }
 
     /// Exports what is left, then stops both pipelines (global providers set by `install`
-    /// stop too: they are clones). Returns within [`OtlpConfig::flush_timeout`] (default
-    /// 5 s) on the calling thread, whatever the collector does; from async code use
+    /// stop too: they are clones). Returns within
+    /// [`OtlpConfig::flush_timeout`](crate::OtlpConfig::flush_timeout) (default 5 s) on
+    /// the calling thread, whatever the collector does; from async code use
     /// [`Telemetry::shutdown_async`], which blocks no runtime worker.
     pub fn shutdown(self) -> Result<(), ExportError> {
         let bound = self.bound;
@@ -97,9 +123,14 @@ impl Telemetry {
         traces.and(metrics)
     }
 
+    /// Sets the global providers and propagator; nothing when the SDK is disabled.
     pub(crate) fn set_global(&self) {
         use opentelemetry::propagation::TextMapCompositePropagator;
         use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+
+        if self.disabled {
+            return;
+        }
 
         opentelemetry::global::set_tracer_provider(self.tracer_provider.clone());
         if let Some(m) = &self.meter_provider {

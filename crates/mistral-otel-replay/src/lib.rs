@@ -50,10 +50,9 @@ mod options;
 mod otlp_json;
 mod pipeline;
 mod run;
-mod tree;
 
 pub use error::ReplayError;
+pub use mistral_otel_export::console::render_tree;
 pub use options::{Command, ReplayOptions, USAGE, parse_args};
 pub use otlp_json::otlp_json_line;
 pub use run::{CaseReplay, FAKE_API_KEY, ReplayReport, run};
-pub use tree::render_tree;

@@ -1,4 +1,6 @@
-//! Span trees as indented text.
+//! Span trees as indented text: what the console exporter prints, and what the replay
+//! command and the examples show. One renderer, so a tree looks the same wherever it is
+//! printed and the replay crate's golden trees check the console format too.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -31,6 +33,46 @@ const KEY_ATTRIBUTES: &[&str] = &[
 /// there is anything to show, by a `|` line with the key attributes and event names.
 /// Children are ordered by start time; a span whose parent is not in `spans` is shown
 /// as a root.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+///
+/// use mistral_otel_export::console::render_tree;
+/// use opentelemetry::trace::{
+///     SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+/// };
+/// use opentelemetry::{InstrumentationScope, KeyValue};
+/// use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+///
+/// let start = SystemTime::UNIX_EPOCH;
+/// let chat = SpanData {
+///     span_context: SpanContext::new(
+///         TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+///         SpanId::from(0x00f0_67aa_0ba9_02b7),
+///         TraceFlags::SAMPLED,
+///         false,
+///         TraceState::default(),
+///     ),
+///     parent_span_id: SpanId::INVALID,
+///     parent_span_is_remote: false,
+///     span_kind: SpanKind::Client,
+///     name: "chat mistral-small-latest".into(),
+///     start_time: start,
+///     end_time: start + Duration::from_millis(250),
+///     attributes: vec![KeyValue::new("gen_ai.request.model", "mistral-small-latest")],
+///     dropped_attributes_count: 0,
+///     events: SpanEvents::default(),
+///     links: SpanLinks::default(),
+///     status: Status::error("Service unavailable"),
+///     instrumentation_scope: InstrumentationScope::builder("demo").build(),
+/// };
+/// assert_eq!(
+///     render_tree(&[chat]),
+///     "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
+///      \x20 chat mistral-small-latest  CLIENT  250.000 ms  ERROR Service unavailable\n\
+///      \x20   | gen_ai.request.model=mistral-small-latest\n"
+/// );
+/// ```
 pub fn render_tree(spans: &[SpanData]) -> String {
     let mut traces: Vec<(TraceId, Vec<&SpanData>)> = Vec::new();
     for span in spans {
