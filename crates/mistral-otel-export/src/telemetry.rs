@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
@@ -175,11 +176,58 @@ fn bounded(
             let _ = tx.send(work());
         })
         .map_err(ExportError::Runtime)?;
+    let timeout = ExportError::Timeout {
+        operation,
+        after: bound,
+    };
     match rx.recv_timeout(bound) {
+        // the SDK's own wait, with the same bound, may give up a moment before ours: the
+        // same timeout, reported the same way
+        Ok(Err(
+            ExportError::Flush {
+                source: OTelSdkError::Timeout(_),
+                ..
+            }
+            | ExportError::Shutdown {
+                source: OTelSdkError::Timeout(_),
+                ..
+            },
+        )) => Err(timeout),
         Ok(result) => result,
-        Err(_) => Err(ExportError::Timeout {
-            operation,
-            after: bound,
-        }),
+        Err(_) => Err(timeout),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sdk_timeout_inside_the_bound_is_the_same_timeout() {
+        let bound = Duration::from_secs(5);
+        let result = bounded("shutdown", bound, || {
+            Err(ExportError::Shutdown {
+                signal: "traces",
+                source: OTelSdkError::Timeout(Duration::from_secs(5)),
+            })
+        });
+        assert!(
+            matches!(
+                result,
+                Err(ExportError::Timeout {
+                    operation: "shutdown",
+                    after
+                }) if after == bound
+            ),
+            "{result:?}"
+        );
+        // other failures are passed on as they are
+        let result = bounded("flush", bound, || {
+            Err(ExportError::Flush {
+                signal: "metrics",
+                source: OTelSdkError::InternalFailure("refused".into()),
+            })
+        });
+        assert!(matches!(result, Err(ExportError::Flush { .. })), "{result:?}");
     }
 }
