@@ -235,3 +235,150 @@ async fn the_application_can_still_turn_content_off() {
         "conv_019cd7065406745882f38266558e95ad"
     );
 }
+
+/// Replay `case` of fixture set `set` with the Braintrust decorator.
+async fn rows_of(set: &str, case: &str) -> Vec<SpanData> {
+    let fixtures = fixtures(set);
+    let server = mistral_mock::MockServer::builder(fixtures.clone())
+        .start()
+        .await
+        .unwrap();
+    let recorder = Recorder::new();
+    let tracing = builder(&recorder, &server)
+        .decorator(Braintrust::new())
+        .build();
+    let held = send_case(&client(tracing), &fixtures, &server, case).await;
+    let spans = recorder.assert_all_exported(case);
+    drop(held);
+    spans
+}
+
+#[tokio::test]
+async fn a_chat_completion_is_one_llm_row_with_the_sdks_name_metadata_metrics_input_and_output() {
+    let spans = rows_of(
+        "real/braintrust-sdk-javascript",
+        "v1-latest__05_post_v1_chat_completions_tools",
+    )
+    .await;
+    assert_eq!(spans.len(), 1);
+    let row = client_span(&spans);
+    assert_eq!(
+        json_attr(row, "braintrust.span_attributes"),
+        json!({"type": "llm", "name": "mistral.chat.complete"})
+    );
+    let metadata = json_attr(row, "braintrust.metadata");
+    assert_eq!(metadata["provider"], "mistral");
+    assert_eq!(metadata["stream"], false);
+    assert_eq!(metadata["object"], "chat.completion");
+    assert!(metadata["id"].is_string() && metadata["created"].is_i64());
+    assert_eq!(metadata["tools"][0]["type"], "function");
+    let metrics = json_attr(row, "braintrust.metrics");
+    for key in [
+        "prompt_tokens",
+        "completion_tokens",
+        "tokens",
+        "prompt_cached_tokens",
+    ] {
+        assert!(metrics[key].is_u64(), "{key}: {metrics}");
+    }
+    assert!(metrics.get("time_to_first_token").is_none());
+    let input = json_attr(row, "braintrust.input_json");
+    assert_eq!(input[0]["role"], "user");
+    let output = json_attr(row, "braintrust.output_json");
+    assert_eq!(output[0]["finish_reason"], "tool_calls");
+    let call = &output[0]["message"]["tool_calls"][0];
+    assert_eq!(call["type"], "function");
+    assert!(call["function"]["arguments"].is_string(), "{call}");
+}
+
+#[tokio::test]
+async fn streams_fim_and_agents_rows_follow_the_sdk_method_names() {
+    for (set, case, name) in [
+        (
+            "real/braintrust-sdk-javascript",
+            "v1-latest__02_post_v1_chat_completions_stream",
+            "mistral.chat.stream",
+        ),
+        (
+            "real/braintrust-sdk-javascript",
+            "v1-latest__08_post_v1_fim_completions",
+            "mistral.fim.complete",
+        ),
+        (
+            "real/braintrust-sdk-javascript",
+            "v1-latest__09_post_v1_fim_completions_stream",
+            "mistral.fim.stream",
+        ),
+        (
+            "real/braintrust-sdk-javascript",
+            "v1-latest__12_post_v1_agents_completions_stream",
+            "mistral.agents.stream",
+        ),
+        (
+            "real/braintrust-sdk-javascript",
+            "v1-latest__13_post_v1_embeddings",
+            "mistral.embeddings.create",
+        ),
+        ("api", "ocr", "mistral.ocr.process"),
+        ("api", "classification", "mistral.classifiers.classify"),
+        (
+            "api",
+            "transcription_stream",
+            "mistral.audio.transcriptions.stream",
+        ),
+    ] {
+        let spans = rows_of(set, case).await;
+        let row = client_span(&spans);
+        assert_eq!(
+            json_attr(row, "braintrust.span_attributes"),
+            json!({"type": "llm", "name": name}),
+            "{case}"
+        );
+        // a classification answers no usage: no metrics at all
+        let metrics = attr_str(row, "braintrust.metrics")
+            .map_or(json!({}), |m| serde_json::from_str(&m).unwrap());
+        let streamed = name.ends_with(".stream");
+        assert_eq!(
+            metrics["time_to_first_token"].is_f64(),
+            streamed,
+            "{case}: {metrics}"
+        );
+        if name == "mistral.fim.complete" {
+            assert_eq!(
+                json_attr(row, "braintrust.input_json"),
+                json!({"prompt": "function add(a, b) {", "suffix": "}"})
+            );
+        }
+        if name == "mistral.agents.stream" {
+            let metadata = json_attr(row, "braintrust.metadata");
+            assert!(metadata["agent_id"].is_string(), "{metadata}");
+            assert_eq!(metadata["object"], "chat.completion.chunk");
+        }
+        if name == "mistral.embeddings.create" {
+            assert_eq!(
+                json_attr(row, "braintrust.output_json"),
+                json!({"embeddings_count": 1, "embedding_length": 1024})
+            );
+        }
+        if name == "mistral.ocr.process" {
+            assert_eq!(
+                metrics,
+                json!({"pages_processed": 2, "doc_size_bytes": 3_002_783})
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_completion_row_has_no_output_and_no_metrics() {
+    let spans = rows_of(
+        "real/issue-reports-errors",
+        "chat_completions_429_rate_limited_code_string",
+    )
+    .await;
+    let row = client_span(&spans);
+    assert_eq!(json_attr(row, "braintrust.span_attributes")["type"], "llm");
+    assert!(attr_str(row, "braintrust.output_json").is_none());
+    assert!(attr_str(row, "braintrust.metrics").is_none());
+    assert_eq!(json_attr(row, "braintrust.metadata")["provider"], "mistral");
+}

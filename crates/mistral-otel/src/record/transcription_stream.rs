@@ -116,7 +116,8 @@ impl ChunkFold for TranscriptionChunks {
         if response.language.is_none() {
             response.language = self.language.take();
         }
-        if response.segment_count.is_none() && self.segments > 0 {
+        // a `done` whose segment list is empty after segment events
+        if response.segment_count.unwrap_or(0) == 0 && self.segments > 0 {
             response.segment_count = Some(self.segments);
         }
         if call.capture().is_some() && response.text.is_none() && !self.text.is_empty() {

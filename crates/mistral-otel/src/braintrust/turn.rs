@@ -1,93 +1,42 @@
-//! Braintrust's rendering, as a [`Decorator`]: `braintrust.*` JSON attributes so that
-//! Braintrust shows each call as the rows its own Python SDK records for Mistral.
-//!
-//! ```
-//! use mistral_otel::{MistralTracing, braintrust::Braintrust};
-//!
-//! let tracing = MistralTracing::builder().decorator(Braintrust::new()).build();
-//! # let _ = tracing;
-//! ```
-//!
-//! A conversation turn is a `task` row named `mistral.beta.conversations.{start,append,
-//! restart}[_stream]` whose metadata holds `provider`, `model` (of the first output, else
-//! the one asked for), `conversation_id` (the response's: a restart's new one), `stream`,
-//! `object`, the request's settings (`agent_id`, `agent_version`, `store`,
-//! `handoff_execution`, `from_entry_id`, `tools`, `completion_args`, ...) and whose metrics
-//! are `prompt_tokens`, `completion_tokens`, `tokens`, `connector_tokens` and, for streams,
-//! `time_to_first_token`. Under it:
-//!
-//! * each server-side tool execution is a `tool` row named `tool: {name}` with
-//!   `tool_call_id`, `tool_type` (`tool.execution`), `tool_index`, `model` and `agent_id` in
-//!   its metadata, the parsed arguments as input and the tool's `info` as output;
-//! * each message the model wrote is an `llm` row (model and provider in metadata, the
-//!   messages it answered as input, its answer as output; usage stays on the task row, so
-//!   nothing is counted twice);
-//! * each handoff is a `task` row named after the receiving agent.
-//!
-//! Content (inputs, outputs, arguments, results) needs content capture, which this
-//! decorator turns on unless the application says otherwise (the builder, or
-//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`): Braintrust users come for it. It
-//! then leaves the process, after the application's redactor. Inputs and outputs are in the
-//! OpenAI chat shape (instructions as a leading system message, `function.result` as a
-//! `tool` message, tool executions as assistant `tool_calls` followed by their `tool`
-//! result): a task row's output is that list of messages, an `llm` row's output the
-//! chat-completion choice, so that "Try prompt" works. Braintrust's own SDK logs the raw
-//! `inputs` and Mistral entries instead.
+//! Conversation turns: a `task` row with `tool`, `llm` and handoff rows under it.
 
 use std::collections::BTreeMap;
 
-use mistral_otel_wire::{Entry, Inputs, TurnRequest, Usage};
+use mistral_otel_wire::{Entry, Inputs, TurnRequest};
 use opentelemetry::KeyValue;
 use serde_json::{Map, Value, json};
 
 use crate::capture::{ContentField, json_or_string};
-use crate::decorate::{
-    CallEnd, CallStart, Child, ChildKind, Decoration, Decorator, SpanAttributes,
-};
+use crate::decorate::{CallEnd, CallStart, Child, ChildKind, Decoration, SpanAttributes};
 use crate::mapping::messages::content_text;
 use crate::semconv::braintrust as bt;
 
-/// The Braintrust decorator.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Braintrust {
-    _private: (),
-}
+use super::{insert_some, metrics, span_attributes};
 
-impl Braintrust {
-    /// The decorator.
-    pub fn new() -> Self {
-        Self::default()
+/// The rows of a conversation turn (start, append, restart).
+pub(super) fn start(
+    kind: &str,
+    call: &CallStart<'_>,
+    span: &mut SpanAttributes<'_>,
+) -> Box<dyn Decoration> {
+    let method = if call.stream {
+        format!("{kind}_stream")
+    } else {
+        kind.to_owned()
+    };
+    let name = format!("mistral.beta.conversations.{method}");
+    span.push(span_attributes("task", &name));
+    let input = call.turn.map(input_messages);
+    if let Some(input) = &input {
+        span.push_content(bt::INPUT_JSON, ContentField::InputMessages, input.clone());
     }
-}
-
-impl Decorator for Braintrust {
-    fn start(&self, call: &CallStart<'_>, span: &mut SpanAttributes<'_>) -> Box<dyn Decoration> {
-        let Some(kind) = call.operation.turn_kind() else {
-            return Box::new(());
-        };
-        let method = if call.stream {
-            format!("{kind}_stream")
-        } else {
-            kind.to_owned()
-        };
-        let name = format!("mistral.beta.conversations.{method}");
-        span.push(span_attributes("task", &name));
-        let input = call.turn.map(input_messages);
-        if let Some(input) = &input {
-            span.push_content(bt::INPUT_JSON, ContentField::InputMessages, input.clone());
-        }
-        Box::new(TurnRows {
-            metadata: request_metadata(call, span.capturing()),
-            request_model: call.turn.and_then(|t| t.model.clone()),
-            path_conversation_id: call.path_conversation_id.map(str::to_owned),
-            input: input.filter(|_| span.capturing()),
-            ended: BTreeMap::new(),
-        })
-    }
-
-    fn wants_content(&self) -> Option<bool> {
-        Some(true)
-    }
+    Box::new(TurnRows {
+        metadata: request_metadata(call, span.capturing()),
+        request_model: call.turn.and_then(|t| t.model.clone()),
+        path_conversation_id: call.path_conversation_id.map(str::to_owned),
+        input: input.filter(|_| span.capturing()),
+        ended: BTreeMap::new(),
+    })
 }
 
 /// The rows of one turn.
@@ -202,6 +151,7 @@ impl Decoration for TurnRows {
         if let Some(metrics) = metrics(
             call.usage,
             call.time_to_first_chunk.map(|d| d.as_secs_f64()),
+            &[],
         ) {
             span.push(metrics);
         }
@@ -212,19 +162,6 @@ impl Decoration for TurnRows {
                 Value::Array(output_messages(call.outputs)),
             );
         }
-    }
-}
-
-fn span_attributes(kind: &str, name: &str) -> KeyValue {
-    KeyValue::new(
-        bt::SPAN_ATTRIBUTES,
-        json!({"type": kind, "name": name}).to_string(),
-    )
-}
-
-fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        map.insert(key.to_owned(), Value::String(v.to_owned()));
     }
 }
 
@@ -279,24 +216,6 @@ fn request_metadata(call: &CallStart<'_>, capturing: bool) -> Map<String, Value>
         metadata.insert("tools".into(), Value::Array(tools));
     }
     metadata
-}
-
-/// `braintrust.metrics`: token counts and, for streams, time to first token (seconds);
-/// `None` when there is neither.
-fn metrics(usage: Option<&Usage>, ttft: Option<f64>) -> Option<KeyValue> {
-    let mut m = Map::new();
-    if let Some(u) = usage {
-        m.insert("prompt_tokens".into(), json!(u.prompt_tokens));
-        m.insert("completion_tokens".into(), json!(u.completion_tokens));
-        m.insert("tokens".into(), json!(u.total_tokens));
-        if let Some(c) = u.connector_tokens {
-            m.insert("connector_tokens".into(), json!(c));
-        }
-    }
-    if let Some(t) = ttft {
-        m.insert("time_to_first_token".into(), json!(t));
-    }
-    (!m.is_empty()).then(|| KeyValue::new(bt::METRICS, Value::Object(m).to_string()))
 }
 
 /// The turn's input as OpenAI chat messages.
