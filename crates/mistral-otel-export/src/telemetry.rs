@@ -228,6 +228,9 @@ mod tests {
                 source: OTelSdkError::InternalFailure("refused".into()),
             })
         });
-        assert!(matches!(result, Err(ExportError::Flush { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(ExportError::Flush { .. })),
+            "{result:?}"
+        );
     }
 }
