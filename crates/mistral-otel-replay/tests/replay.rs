@@ -263,3 +263,46 @@ async fn otlp_endpoint_in_the_environment_exports_every_span() {
     }
     receiver.shutdown().await;
 }
+
+/// `replay` over each folder of real recordings exits 0, replays every case and prints
+/// a tree for each (the span names the contract gives completions, embeddings and
+/// moderations among them).
+#[test]
+fn binary_replays_every_real_recording_folder_and_exits_zero() {
+    let real = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/real");
+    for (folder, cases, names) in [
+        (
+            "braintrust-sdk-javascript",
+            65,
+            &[
+                "chat mistral-small-latest  CLIENT",
+                "text_completion codestral-2508  CLIENT",
+                "embeddings mistral-embed  CLIENT",
+                "moderation mistral-moderation-2603  CLIENT",
+                "create_agent braintrust-e2e-",
+            ][..],
+        ),
+        ("issue-reports-errors", 7, &["ERROR Rate limit exceeded"][..]),
+        ("mistral-docs", 1, &["execute_tool web_search  INTERNAL"][..]),
+        ("openllmetry", 19, &["embeddings mistral-embed  CLIENT"][..]),
+        ("ruby_llm", 64, &["chat mistral-small-latest  CLIENT"][..]),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_replay"))
+            .arg(format!("{real}/{folder}"))
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{folder}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{cases} cases, 0 failed")),
+            "{folder}: {stderr}"
+        );
+        assert_eq!(stdout.matches("\ntrace ").count() + 1, cases, "{folder}");
+        for name in names {
+            assert!(stdout.contains(name), "{folder}: no `{name}` in\n{stdout}");
+        }
+    }
+}
