@@ -282,8 +282,16 @@ fn binary_replays_every_real_recording_folder_and_exits_zero() {
                 "create_agent braintrust-e2e-",
             ][..],
         ),
-        ("issue-reports-errors", 7, &["ERROR Rate limit exceeded"][..]),
-        ("mistral-docs", 1, &["execute_tool web_search  INTERNAL"][..]),
+        (
+            "issue-reports-errors",
+            7,
+            &["ERROR Rate limit exceeded"][..],
+        ),
+        (
+            "mistral-docs",
+            1,
+            &["execute_tool web_search  INTERNAL"][..],
+        ),
         ("openllmetry", 19, &["embeddings mistral-embed  CLIENT"][..]),
         ("ruby_llm", 64, &["chat mistral-small-latest  CLIENT"][..]),
     ] {

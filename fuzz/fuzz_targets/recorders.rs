@@ -1,10 +1,13 @@
-//! Arbitrary bytes, cut at arbitrary places, as the body of a streaming or plain turn,
-//! through the middleware's recorders (the SSE state machine and the plain-body mapping),
-//! ending normally, with a transport error, or dropped by the caller.
+//! Arbitrary bytes, cut at arbitrary places, as the body of a streaming or plain call,
+//! through the middleware's recorders (the SSE state machines of turns, completions and
+//! transcriptions, and the plain-body mappings), ending normally, with a transport error,
+//! or dropped by the caller.
 //!
 //! Input layout: `[flags, n, size_1 .. size_n, body ..]`. `flags & 1`: plain instead of
 //! SSE; `flags & 2`: content capture; `(flags >> 2) & 3`: ending (EOF, error, drop, EOF);
-//! `(flags >> 4) & 3`: the event / body cap. Proves: no panic, and every span the
+//! `(flags >> 4) & 3`: the event / body cap; `flags & 0x40`: a 429 (plain). `n % 8`: how
+//! many cut sizes; `n >> 3`: the kind of call (stream: turn, completion, transcription;
+//! plain: turn, completion, embeddings, OCR, transcription, agent read, file download). Proves: no panic, and every span the
 //! recorder started was ended by the recorder itself, before it is dropped (the SDK ends a
 //! span whose last reference goes, so a check after the drop would prove nothing).
 #![no_main]
@@ -14,7 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use mistral_otel::fuzzing::{Ending, plain_turn, stream_turn};
+use mistral_otel::fuzzing::{Ending, PlainKind, StreamKind, plain_call, stream_call};
+use mistral_otel_wire::Operation;
 use opentelemetry::Context;
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::TracerProvider;
@@ -49,8 +53,8 @@ impl SpanProcessor for Counter {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else { return };
-    let Some((&n, rest)) = rest.split_first() else { return };
-    let n = usize::from(n % 8).min(rest.len());
+    let Some((&n_byte, rest)) = rest.split_first() else { return };
+    let n = usize::from(n_byte % 8).min(rest.len());
     let (sizes, body) = rest.split_at(n);
     let mut chunks = Vec::new();
     let mut tail = body;
@@ -73,11 +77,22 @@ fuzz_target!(|data: &[u8]| {
         _ => Ending::Eof,
     };
     let cap = CAPS[usize::from((flags >> 4) & 3)];
+    let kind = usize::from(n_byte >> 3);
     let driven = if flags & 1 == 0 {
-        stream_turn(tracer, &chunks, cap, capture, ending)
+        let kind = [StreamKind::Turn, StreamKind::Completion, StreamKind::Transcription][kind % 3];
+        stream_call(tracer, kind, &chunks, cap, capture, ending)
     } else {
         let status = if flags & 0x40 != 0 { 429 } else { 200 };
-        plain_turn(tracer, &chunks, status, cap, capture, ending)
+        let kind = [
+            PlainKind::Turn,
+            PlainKind::Completion,
+            PlainKind::Inference(Operation::Embeddings),
+            PlainKind::Inference(Operation::Ocr),
+            PlainKind::Inference(Operation::AudioTranscription),
+            PlainKind::Resource(Operation::AgentGet),
+            PlainKind::Resource(Operation::FileContent),
+        ][kind % 7];
+        plain_call(tracer, kind, &chunks, status, cap, capture, ending)
     };
     assert_eq!(
         counts.started.load(Ordering::SeqCst),
