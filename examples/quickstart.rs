@@ -1,4 +1,5 @@
-//! Quickstart: trace Mistral Conversations turns and print the span tree.
+//! Quickstart: trace Mistral calls (Conversations turns, a streamed chat completion that
+//! asks for a tool, an embeddings call, reads) and print the span tree.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -19,6 +20,10 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{TraceContextExt, Tracer, TracerProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use serde_json::{Value, json};
+
+const STREAMED_TOOL_CALL: &str = "chat_function_calling_mistral_mistral-small-latest_can_use_tools_with_multi-turn_streaming_conversations__0";
+const EMBEDDINGS: &str =
+    "embedding_basic_functionality_mistral_mistral-embed_can_handle_multiple_texts";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -52,7 +57,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
             ("https://api.mistral.ai".to_owned(), key, None)
         }
         _ => {
-            let fixtures = Fixtures::load(mistral_otel_test_support::fixtures_dir("mistral"))?;
+            let mut fixtures = Fixtures::load(mistral_otel_test_support::fixtures_dir("mistral"))?;
+            // and two exchanges recorded from the live API: a streamed chat completion that
+            // calls a tool, and an embeddings call
+            let recorded =
+                Fixtures::load(mistral_otel_test_support::fixtures_dir("real/ruby_llm"))?;
+            for name in [STREAMED_TOOL_CALL, EMBEDDINGS] {
+                let case = recorded.case(name).ok_or("missing recorded case")?;
+                fixtures.push_case(
+                    case.clone(),
+                    recorded.request_body(case),
+                    recorded.response_body(case),
+                );
+            }
             // pieces with small gaps, as a network delivers them: real TTFT and tool timings
             let server = MockServer::builder(fixtures)
                 .chunk_bytes(512)
@@ -160,7 +177,39 @@ async fn main() -> Result<(), Box<dyn Error>> {
             bytes += chunk?.len();
         }
         println!("streamed {bytes} bytes of SSE\n");
-        // 5. read calls: list and history
+        // 5. a streamed chat completion that asks for a function
+        let mut stream = client
+            .post(format!("{base}/v1/chat/completions"))
+            .bearer_auth(&key)
+            .header("accept", "text/event-stream")
+            .json(&json!({
+                "model": "mistral-small-latest",
+                "messages": [{"role": "user", "content": "What's the weather in Berlin? (52.5200, 13.4050)"}],
+                "stream": true,
+                "tools": [{"type": "function", "function": {
+                    "name": "weather", "description": "Gets current weather for a location",
+                    "parameters": {"type": "object", "properties": {
+                        "latitude": {"type": "string"}, "longitude": {"type": "string"}},
+                        "required": ["latitude", "longitude"]}}}]
+            }))
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            chunk?;
+        }
+        // 6. embeddings
+        post(
+            "/v1/embeddings".into(),
+            json!({"model": "mistral-embed", "input": ["Ruby is a programmer's best friend", "Rails makes web development easy"]}),
+        )
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+        // 7. read calls: list and history
         client
             .get(format!("{base}/v1/conversations?page=0&page_size=20"))
             .bearer_auth(&key)
