@@ -305,3 +305,54 @@ async fn a_multipart_file_upload_is_not_read() {
     );
     assert!(!exported_text(&spans).contains("secret training row"));
 }
+
+#[tokio::test]
+async fn every_genai_operation_records_duration_and_token_usage_under_its_own_name() {
+    use mistral_otel_test_support::metrics::points;
+    let fixtures = fixtures("api");
+    let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
+    let recorder = Recorder::new();
+    let client = traced_client(&recorder, &server, false);
+    for case in ["chat_n2", "chat_moderation", "ocr", "transcription"] {
+        drop(send_case(&client, &fixtures, &server, case).await);
+    }
+    let real = mistral_otel_test_support::mock::fixtures("real/ruby_llm");
+    let real_server = MockServer::builder(real.clone()).start().await.unwrap();
+    let real_client = traced_client(&recorder, &real_server, false);
+    let embeddings = real
+        .cases()
+        .iter()
+        .find(|c| c.path == "/v1/embeddings")
+        .unwrap();
+    drop(send_case(&real_client, &real, &real_server, &embeddings.name).await);
+    let metrics = recorder.metrics();
+    let durations = points(&metrics, "gen_ai.client.operation.duration");
+    let mut operations: Vec<String> = durations
+        .iter()
+        .filter_map(|p| p.get("gen_ai.operation.name"))
+        .collect();
+    operations.sort();
+    assert_eq!(
+        operations,
+        ["chat", "embeddings", "moderation", "ocr", "transcription"]
+    );
+    let tokens = points(&metrics, "gen_ai.client.token.usage");
+    let of = |op: &str, kind: &str| {
+        tokens
+            .iter()
+            .find(|p| {
+                p.get("gen_ai.operation.name").as_deref() == Some(op)
+                    && p.get("gen_ai.token.type").as_deref() == Some(kind)
+            })
+            .map(|p| p.sum)
+    };
+    assert_eq!(of("chat", "input"), Some(14.0));
+    assert_eq!(of("chat", "output"), Some(8.0));
+    assert_eq!(of("transcription", "output"), Some(11.0));
+    assert!(of("embeddings", "input").is_some());
+    // embeddings and moderations answer no output tokens
+    assert_eq!(of("embeddings", "output"), None);
+    assert_eq!(of("moderation", "output"), None);
+    // OCR answers pages, not tokens
+    assert_eq!(of("ocr", "input"), None);
+}
