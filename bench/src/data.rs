@@ -11,6 +11,12 @@ pub const FIXTURES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fi
 
 /// `start_web_search` with its answer padded to about 10 KB.
 pub const PLAIN: &str = "bench_plain_10k";
+/// The completion, inference and platform fixtures.
+pub const API_FIXTURES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/api");
+/// The OCR answer (uploads phase).
+pub const OCR: &str = "ocr";
+/// The transcription answer (uploads phase).
+pub const TRANSCRIPTION: &str = "transcription";
 /// started + 20,000 `message.output.delta` + done, about 5 MB.
 pub const STREAM_5MB: &str = "bench_stream_5mb";
 /// started + 200,000 deltas + done, about 50 MB.
@@ -38,6 +44,16 @@ pub struct Data {
 impl Data {
     pub fn load() -> Result<Self, Box<dyn Error>> {
         let mut fixtures = Fixtures::load(FIXTURES_DIR)?;
+        // the OCR and transcription answers of the uploads phase
+        let api = Fixtures::load(API_FIXTURES_DIR)?;
+        for name in [OCR, TRANSCRIPTION] {
+            let case = api.case(name).ok_or("no api fixture")?;
+            fixtures.push_case(
+                case.clone(),
+                api.request_body(case),
+                api.response_body(case),
+            );
+        }
         let web = fixtures
             .case("start_web_search")
             .ok_or("no start_web_search fixture")?

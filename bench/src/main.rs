@@ -2,7 +2,7 @@
 //! exporting OTLP/gRPC (b), and reqwest-tracing + tracing-opentelemetry exporting OTLP/gRPC
 //! (c), against the mock Mistral server and an in-process OTLP receiver.
 //!
-//! `cargo run --release -- [--quick] [--only plain|stream|micro|memory|scaling]`. Prints figures and a goal table; never asserts on
+//! `cargo run --release -- [--quick] [--only plain|stream|micro|memory|scaling|uploads]`. Prints figures and a goal table; never asserts on
 //! timings. A full run (without `--quick`) also writes `RESULTS.md` next to this crate.
 
 mod alloc;
@@ -17,6 +17,7 @@ mod scaling;
 mod setup;
 mod stats;
 mod stream;
+mod uploads;
 
 use std::error::Error;
 
@@ -38,7 +39,7 @@ pub struct Ctx {
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
-    // `--only plain|stream|micro|memory|scaling`: one phase, for profiling (no RESULTS.md)
+    // `--only plain|stream|micro|memory|scaling|uploads`: one phase, for profiling (no RESULTS.md)
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -101,6 +102,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         if runs("scaling") {
             scaling::run(&ctx, &mut out).await?;
+        }
+        if runs("uploads") {
+            uploads::run(&ctx, &mut out).await?;
         }
         Ok::<_, Box<dyn Error>>(())
     })?;

@@ -63,7 +63,14 @@ pub async fn run(ctx: &Ctx, out: &mut Out) -> Result<(), Box<dyn Error>> {
     for n in [5_000usize, 10_000, 20_000, 40_000] {
         let body = open_tools_stream(n);
         let t = best_of(runs, || {
-            drop(stream_call(tracer.clone(), StreamKind::Turn, &[&body], 4 << 20, false, Ending::Eof));
+            drop(stream_call(
+                tracer.clone(),
+                StreamKind::Turn,
+                &[&body],
+                4 << 20,
+                false,
+                Ending::Eof,
+            ));
         });
         let ns = t * 1e9 / (2 * n + 1) as f64;
         per_event.push(ns);
@@ -86,7 +93,15 @@ pub async fn run(ctx: &Ctx, out: &mut Out) -> Result<(), Box<dyn Error>> {
     for mib in [1usize, 2, 4, 8] {
         let body = big_response(mib << 20);
         let t = best_of(runs, || {
-            drop(plain_call(tracer.clone(), PlainKind::Turn, &[&body], 200, 64 << 20, true, Ending::Eof));
+            drop(plain_call(
+                tracer.clone(),
+                PlainKind::Turn,
+                &[&body],
+                200,
+                64 << 20,
+                true,
+                Ending::Eof,
+            ));
         });
         let ms = t * 1e3 / mib as f64;
         per_mib.push(ms);
