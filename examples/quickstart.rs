@@ -72,8 +72,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             }
             // pieces with small gaps, as a network delivers them: real TTFT and tool timings
             let server = MockServer::builder(fixtures)
-                .chunk_bytes(512)
-                .chunk_delay(std::time::Duration::from_millis(2))
+                .chunk_bytes(1024)
+                .chunk_delay(std::time::Duration::from_millis(1))
                 .start()
                 .await?;
             println!(

@@ -274,7 +274,12 @@ impl MistralTracing {
         // without content capture, inputs and instructions are skipped, not built
         let turn: Option<TurnRequest> = match body {
             RequestBody::Json(b) => parse_turn_request_with(b, capture.is_some()).ok(),
-            _ => None,
+            RequestBody::OverCap(b) => Some(TurnRequest {
+                model: peek_top_level_string(b, "model", self.config.max_body_bytes),
+                agent_id: peek_top_level_string(b, "agent_id", self.config.max_body_bytes),
+                ..TurnRequest::default()
+            }),
+            RequestBody::Unread => None,
         };
         let previous = match (&self.config.links, route.conversation_id) {
             (Some(cache), Some(conv)) => cache.get(conv),

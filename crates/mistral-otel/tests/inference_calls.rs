@@ -356,3 +356,54 @@ async fn every_genai_operation_records_duration_and_token_usage_under_its_own_na
     // OCR answers pages, not tokens
     assert_eq!(of("ocr", "input"), None);
 }
+
+#[tokio::test]
+async fn an_over_cap_turn_or_completion_request_keeps_its_leading_model_and_no_content() {
+    for (set, case, path) in [
+        ("mistral", "start_web_search", "/v1/conversations"),
+        ("api", "chat_n2", "/v1/chat/completions"),
+    ] {
+        let fixtures = fixtures(set);
+        let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
+        let recorder = Recorder::new();
+        let client = client(
+            builder(&recorder, &server)
+                .capture_content(true)
+                .max_body_bytes(64 * 1024)
+                .build(),
+        );
+        let filler = "too long to read ".repeat(8 * 1024);
+        let body = if path == "/v1/conversations" {
+            format!(r#"{{"model":"mistral-medium-latest","inputs":"{filler}","stream":false}}"#)
+        } else {
+            format!(
+                r#"{{"model":"mistral-medium-latest","messages":[{{"role":"user","content":"{filler}"}}]}}"#
+            )
+        };
+        let response = client
+            .post(format!("{}{path}", server.base_url()))
+            .bearer_auth(TEST_KEY)
+            .header(CASE_HEADER, case)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        drop(read_holding(response).await);
+        let spans = recorder.spans();
+        let span = client_span(&spans);
+        assert_eq!(
+            attr_str(span, "gen_ai.request.model").as_deref(),
+            Some("mistral-medium-latest"),
+            "{case}"
+        );
+        assert_eq!(
+            attr(span, "mistral_ai.request.body_over_cap").map(|v| v.to_string()),
+            Some("true".to_owned())
+        );
+        assert!(
+            !exported_text(&spans).contains("too long to read"),
+            "{case}"
+        );
+    }
+}
