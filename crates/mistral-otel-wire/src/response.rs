@@ -44,6 +44,9 @@ pub struct Usage {
     pub cached_tokens: Option<u64>,
     /// `prompt_audio_seconds` of audio calls.
     pub prompt_audio_seconds: Option<f64>,
+    /// Output tokens spent reasoning: `completion_tokens_details.reasoning_tokens` (or a
+    /// top-level `reasoning_tokens`), when the usage reports them.
+    pub reasoning_tokens: Option<u64>,
 }
 
 impl Usage {
@@ -80,6 +83,11 @@ impl Usage {
                 })
                 .or_else(|| lenient::count(obj, "num_cached_tokens")),
             prompt_audio_seconds: lenient::float(obj, "prompt_audio_seconds"),
+            reasoning_tokens: match obj.get("completion_tokens_details") {
+                Some(Value::Object(details)) => lenient::count(details, "reasoning_tokens"),
+                _ => None,
+            }
+            .or_else(|| lenient::count(obj, "reasoning_tokens")),
         }
     }
 }

@@ -2,34 +2,45 @@
 
 use std::sync::{Arc, Mutex};
 
+use opentelemetry::InstrumentationScope;
 use opentelemetry::global::BoxedTracer;
+use opentelemetry::logs::LoggerProvider;
 use opentelemetry::metrics::{Meter, MeterProvider};
 use opentelemetry::trace::{Tracer, TracerProvider};
 
-use crate::capture::{ContentPolicy, Redactor};
+use crate::capture::{ContentCapture, ContentPolicy, Redactor};
 use crate::config::{Config, MeterSource, TracerSource, scope};
 use crate::decorate::Decorator;
-use crate::env::{process_env, resolve_capture};
+use crate::env::{process_env, resolve_capture, resolve_emit_events};
+use crate::events::{EventSink, LoggerSink};
 use crate::hosts::Targets;
 use crate::links::{AgentNames, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
+use crate::semconv::{Conventions, STABILITY_OPT_IN_ENV};
 use crate::{
     AGENT_NAMES_REMEMBERED as AGENT_NAMES, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_TURN_LINKS, MistralTracing,
 };
 
+/// Makes the tracer of a provider given to the builder, once the scope (which names the
+/// conventions' schema) is known at build.
+type TracerFactory = Box<dyn FnOnce(InstrumentationScope) -> BoxedTracer + Send>;
+
 /// What the builder was told about metrics.
 enum MeterChoice {
     Off,
     Global,
-    Fixed(Meter),
+    Fixed(Box<dyn FnOnce(InstrumentationScope) -> Meter + Send>),
 }
 
 /// Builder for [`MistralTracing`]. Settings from code win over the environment.
 pub struct MistralTracingBuilder {
-    tracer: Option<Arc<BoxedTracer>>,
+    tracer: Option<TracerFactory>,
     meter: Option<MeterChoice>,
-    capture_content: Option<bool>,
+    conventions: Option<Conventions>,
+    capture_content: Option<ContentCapture>,
+    emit_events: Option<bool>,
+    events: Option<Arc<dyn EventSink>>,
     content: ContentPolicy,
     decorator: Arc<dyn Decorator>,
     propagate: bool,
@@ -53,7 +64,10 @@ impl Default for MistralTracingBuilder {
         Self {
             tracer: None,
             meter: None,
+            conventions: None,
             capture_content: None,
+            emit_events: None,
+            events: None,
             content: ContentPolicy::default(),
             decorator: Arc::new(()),
             propagate: true,
@@ -69,19 +83,42 @@ impl MistralTracingBuilder {
     /// Send spans to this provider instead of the global one.
     pub fn tracer_provider<P>(mut self, provider: &P) -> Self
     where
-        P: TracerProvider,
+        P: TracerProvider + Clone + Send + 'static,
         P::Tracer: Send + Sync + 'static,
         <P::Tracer as Tracer>::Span: Send + Sync + 'static,
     {
-        self.tracer = Some(Arc::new(BoxedTracer::new(Box::new(
-            provider.tracer_with_scope(scope()),
-        ))));
+        let provider = provider.clone();
+        self.tracer = Some(Box::new(move |scope| {
+            BoxedTracer::new(Box::new(provider.tracer_with_scope(scope)))
+        }));
         self
     }
 
     /// Record metrics with this provider instead of the global one.
-    pub fn meter_provider<P: MeterProvider>(mut self, provider: &P) -> Self {
-        self.meter = Some(MeterChoice::Fixed(provider.meter_with_scope(scope())));
+    pub fn meter_provider<P: MeterProvider + Clone + Send + 'static>(
+        mut self,
+        provider: &P,
+    ) -> Self {
+        let provider = provider.clone();
+        self.meter = Some(MeterChoice::Fixed(Box::new(move |scope| {
+            provider.meter_with_scope(scope)
+        })));
+        self
+    }
+
+    /// Which GenAI semantic conventions to follow (default: v1.41.1, or the latest
+    /// experimental ones when `OTEL_SEMCONV_STABILITY_OPT_IN` holds
+    /// `gen_ai_latest_experimental`); see [`Conventions`].
+    ///
+    /// ```
+    /// use mistral_otel::semconv::Conventions;
+    /// let tracing = mistral_otel::MistralTracing::builder()
+    ///     .conventions(Conventions::GenAiLatest)
+    ///     .build();
+    /// # let _ = tracing;
+    /// ```
+    pub fn conventions(mut self, conventions: Conventions) -> Self {
+        self.conventions = Some(conventions);
         self
     }
 
@@ -96,10 +133,55 @@ impl MistralTracingBuilder {
         self
     }
 
-    /// Capture instructions, messages, tool arguments and results (default: off, or the
-    /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` variable).
+    /// Capture instructions, messages, tool arguments and results on spans (`true`: the
+    /// same as `content_capture(ContentCapture::SpanOnly)`), or nothing (`false`).
+    /// Default: the `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` variable, else
+    /// what the decorator asks for, else nothing.
     pub fn capture_content(mut self, on: bool) -> Self {
-        self.capture_content = Some(on);
+        self.capture_content = Some(if on {
+            ContentCapture::SpanOnly
+        } else {
+            ContentCapture::NoContent
+        });
+        self
+    }
+
+    /// Where content is captured: nowhere (default), on spans, in the
+    /// `gen_ai.client.inference.operation.details` event, or both. The event needs a
+    /// [`logger_provider`](Self::logger_provider).
+    ///
+    /// ```
+    /// use mistral_otel::capture::ContentCapture;
+    /// let logs = opentelemetry_sdk::logs::SdkLoggerProvider::builder().build();
+    /// let tracing = mistral_otel::MistralTracing::builder()
+    ///     .content_capture(ContentCapture::EventOnly)
+    ///     .logger_provider(&logs)
+    ///     .build();
+    /// # let _ = tracing;
+    /// ```
+    pub fn content_capture(mut self, mode: ContentCapture) -> Self {
+        self.capture_content = Some(mode);
+        self
+    }
+
+    /// Emit the `gen_ai.client.inference.operation.details` event of each turn and
+    /// completion as a log record through `provider` (OpenTelemetry has no global logger
+    /// provider: events need this). Whether events are emitted: [`emit_events`](Self::emit_events).
+    pub fn logger_provider<P>(mut self, provider: &P) -> Self
+    where
+        P: LoggerProvider,
+        P::Logger: Send + Sync + 'static,
+    {
+        let logger = provider.logger_with_scope(scope(Conventions::default()));
+        self.events = Some(Arc::new(LoggerSink(logger)));
+        self
+    }
+
+    /// Emit the details events (default: `OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT`, else on
+    /// when content goes to events). Without content in events they carry the call's
+    /// attributes only.
+    pub fn emit_events(mut self, on: bool) -> Self {
+        self.emit_events = Some(on);
         self
     }
 
@@ -185,26 +267,36 @@ impl MistralTracingBuilder {
 
     /// Build the middleware.
     pub fn build(self) -> MistralTracing {
-        let capture_content = resolve_capture(
+        let content_capture = resolve_capture(
             self.capture_content,
             process_env,
             self.decorator.wants_content(),
         );
+        let events = self
+            .events
+            .filter(|_| resolve_emit_events(self.emit_events, process_env, content_capture));
+        let conventions = self.conventions.unwrap_or_else(|| {
+            Conventions::from_opt_in(process_env(STABILITY_OPT_IN_ENV).as_deref())
+        });
         let cardinality = Arc::new(Cardinality::default());
         let meter = match self.meter.unwrap_or(MeterChoice::Global) {
             MeterChoice::Off => MeterSource::Off,
             MeterChoice::Global => MeterSource::Global(Mutex::new(None)),
-            MeterChoice::Fixed(meter) => {
-                MeterSource::Fixed(Arc::new(Instruments::new(&meter, cardinality.clone())))
-            }
+            MeterChoice::Fixed(make) => MeterSource::Fixed(Arc::new(Instruments::new(
+                &make(scope(conventions)),
+                cardinality.clone(),
+                conventions,
+            ))),
         };
         MistralTracing {
             config: Arc::new(Config {
-                tracer: self
-                    .tracer
-                    .map_or(TracerSource::Global, TracerSource::Fixed),
+                tracer: self.tracer.map_or(TracerSource::Global, |make| {
+                    TracerSource::Fixed(Arc::new(make(scope(conventions))))
+                }),
+                conventions,
                 meter,
-                capture_content,
+                content_capture,
+                events,
                 content: self.content,
                 decorator: self.decorator,
                 propagate: self.propagate,

@@ -8,13 +8,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry::global::BoxedTracer;
+use opentelemetry::logs::Severity;
 use opentelemetry::trace::{Link, SpanBuilder, SpanKind, Status, TraceContextExt, Tracer};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, Key, KeyValue};
 
 use crate::capture::Capture;
 use crate::decorate::{CallEnd, Child, Decoration, SpanAttributes};
+use crate::events::{
+    DETAILS_EVENT, EventSink, GenAiEvent, event_attributes, is_event_key, json_value,
+};
 use crate::mapping::error::ErrorFacts;
-use crate::semconv as sc;
+use crate::semconv::{self as sc, Conventions};
 
 /// Called with the call's conversation id when it ends (turn links).
 pub(crate) type FinishHook = Box<dyn FnOnce(Option<&str>) + Send + Sync>;
@@ -36,6 +40,12 @@ pub(crate) struct CallSpan {
     pub(crate) conversation_id: Option<String>,
     /// Runs once when the call ends, on every path.
     pub(crate) on_end: Option<FinishHook>,
+    /// Which names the call's spans carry.
+    pub(crate) conventions: Conventions,
+    /// Where the call's details event goes (turns and completions, when events are on).
+    pub(crate) events: Option<Arc<dyn EventSink>>,
+    /// The attributes the event repeats, as they were set on the span.
+    event_attributes: Vec<KeyValue>,
     /// The operation of a span named without a model (a multipart upload is not read),
     /// to be named `{operation} {model}` after the model that answered.
     pub(crate) unnamed_model: Option<&'static str>,
@@ -60,6 +70,12 @@ impl CallSpan {
     ) -> Self {
         let start_instant = Instant::now();
         let start_time = SystemTime::now();
+        let event_attributes: Vec<KeyValue> = start
+            .attributes
+            .iter()
+            .filter(|kv| is_event_key(kv.key.as_str()))
+            .cloned()
+            .collect();
         let builder = SpanBuilder::from_name(start.name)
             .with_kind(SpanKind::Client)
             .with_start_time(start_time)
@@ -77,12 +93,15 @@ impl CallSpan {
             decorated_end: false,
             conversation_id: None,
             on_end: None,
+            conventions: Conventions::default(),
+            events: None,
+            event_attributes,
             unnamed_model: None,
             ended: false,
         }
     }
 
-    /// Content capture for this call, when on.
+    /// Content capture for this call, when content is read (for spans, events or both).
     pub(crate) fn capture(&self) -> Option<&Capture> {
         self.capture.as_ref()
     }
@@ -100,12 +119,21 @@ impl CallSpan {
         at.saturating_duration_since(self.start_instant)
     }
 
-    pub(crate) fn set_attributes(&self, attributes: impl IntoIterator<Item = KeyValue>) {
+    pub(crate) fn set_attributes(&mut self, attributes: impl IntoIterator<Item = KeyValue>) {
+        let attributes: Vec<KeyValue> = attributes.into_iter().collect();
+        if self.events.is_some() {
+            self.event_attributes.extend(
+                attributes
+                    .iter()
+                    .filter(|kv| is_event_key(kv.key.as_str()))
+                    .cloned(),
+            );
+        }
         self.cx.span().set_attributes(attributes);
     }
 
-    pub(crate) fn set_attribute(&self, attribute: KeyValue) {
-        self.cx.span().set_attribute(attribute);
+    pub(crate) fn set_attribute(&mut self, attribute: KeyValue) {
+        self.set_attributes([attribute]);
     }
 
     /// Set `gen_ai.conversation.id` unless it is already set.
@@ -125,8 +153,12 @@ impl CallSpan {
     }
 
     /// Status ERROR, `error.type`, `mistral_ai.error.code` and an `exception` event.
-    pub(crate) fn fail(&self, facts: &ErrorFacts) {
+    pub(crate) fn fail(&mut self, facts: &ErrorFacts) {
         fail_span(&self.cx, facts);
+        if self.events.is_some() {
+            self.event_attributes
+                .push(KeyValue::new(sc::ERROR_TYPE, facts.error_type.clone()));
+        }
     }
 
     /// Start an INTERNAL child of `parent` (the call or one of its children), decorated.
@@ -138,20 +170,53 @@ impl CallSpan {
         start: SystemTime,
         view: &Child<'_>,
     ) -> Context {
-        let mut extra = SpanAttributes::new(self.capture.as_ref());
+        let mut extra = SpanAttributes::new(self.capture.as_ref().filter(|c| c.spans()));
         self.decoration.on_child(view, &mut extra);
         attributes.extend(extra.into_attributes());
+        self.internal(parent, name, attributes, start, Vec::new())
+    }
+
+    /// Start an INTERNAL span under `parent` that no decorator hears of (a handoff's
+    /// transfer span).
+    pub(crate) fn internal(
+        &self,
+        parent: &Context,
+        name: String,
+        attributes: Vec<KeyValue>,
+        start: SystemTime,
+        links: Vec<Link>,
+    ) -> Context {
         let builder = SpanBuilder::from_name(name)
             .with_kind(SpanKind::Internal)
             .with_start_time(start)
-            .with_attributes(attributes);
+            .with_attributes(attributes)
+            .with_links(links);
         let span = self.tracer.build_with_context(builder, parent);
         parent.with_span(span)
     }
 
+    /// The receiving agent's span of a handoff, linked to its transfer span when there is one.
+    pub(crate) fn handoff_child(
+        &mut self,
+        parent: &Context,
+        name: String,
+        mut attributes: Vec<KeyValue>,
+        start: SystemTime,
+        view: &Child<'_>,
+        transfer: Option<&Context>,
+    ) -> Context {
+        let mut extra = SpanAttributes::new(self.capture.as_ref().filter(|c| c.spans()));
+        self.decoration.on_child(view, &mut extra);
+        attributes.extend(extra.into_attributes());
+        let links = transfer
+            .map(|cx| vec![Link::with_context(cx.span().span_context().clone())])
+            .unwrap_or_default();
+        self.internal(parent, name, attributes, start, links)
+    }
+
     /// End a child at `at`, after the decoration has seen its whole entry.
     pub(crate) fn end_child(&mut self, cx: &Context, view: &Child<'_>, at: SystemTime) {
-        let mut extra = SpanAttributes::new(self.capture.as_ref());
+        let mut extra = SpanAttributes::new(self.capture.as_ref().filter(|c| c.spans()));
         self.decoration.on_child_end(view, &mut extra);
         let span = cx.span();
         span.set_attributes(extra.into_attributes());
@@ -165,7 +230,7 @@ impl CallSpan {
             return;
         }
         self.decorated_end = true;
-        let mut extra = SpanAttributes::new(self.capture.as_ref());
+        let mut extra = SpanAttributes::new(self.capture.as_ref().filter(|c| c.spans()));
         self.decoration.on_end(view, &mut extra);
         self.set_attributes(extra.into_attributes());
     }
@@ -193,7 +258,38 @@ impl CallSpan {
         if self.capture.as_ref().is_some_and(Capture::truncated) {
             self.set_attribute(KeyValue::new(sc::MISTRAL_CONTENT_TRUNCATED, true));
         }
+        self.emit_event(at);
         self.cx.span().end_with_timestamp(at);
+    }
+
+    /// The call's `gen_ai.client.inference.operation.details` event, when events are on:
+    /// the attributes it repeats (the latest value of each) and the content kept for it.
+    fn emit_event(&mut self, at: SystemTime) {
+        let Some(sink) = self.events.take() else {
+            return;
+        };
+        let mut latest: Vec<KeyValue> = Vec::new();
+        for kv in std::mem::take(&mut self.event_attributes) {
+            latest.retain(|k| k.key != kv.key);
+            latest.push(kv);
+        }
+        let mut attributes = event_attributes(&latest);
+        if let Some(capture) = &self.capture {
+            attributes.extend(
+                capture
+                    .event_content()
+                    .into_iter()
+                    .map(|(key, value)| (Key::from_static_str(key), json_value(value))),
+            );
+        }
+        sink.emit(GenAiEvent {
+            name: DETAILS_EVENT,
+            // the conventions ask for DEBUG (5)
+            severity: Severity::Debug,
+            timestamp: at,
+            span: self.cx.span().span_context().clone(),
+            attributes,
+        });
     }
 }
 

@@ -7,10 +7,71 @@
 //! cut (at a char boundary, with a `…` marker) to the longest length that fits, so the
 //! result still parses and keeps its shape.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
+use opentelemetry::KeyValue;
 use serde_json::Value;
+
+/// Where captured content goes, as the GenAI instrumentations spell it
+/// (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
+///
+/// ```
+/// use mistral_otel::capture::ContentCapture;
+/// assert_eq!(ContentCapture::parse("span_and_event"), Some(ContentCapture::SpanAndEvent));
+/// assert_eq!(ContentCapture::parse("true"), Some(ContentCapture::SpanOnly));
+/// assert_eq!(ContentCapture::parse("false"), Some(ContentCapture::NoContent));
+/// assert_eq!(ContentCapture::parse("maybe"), None);
+/// assert!(ContentCapture::EventOnly.events() && !ContentCapture::EventOnly.spans());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ContentCapture {
+    /// No content anywhere (the default).
+    #[default]
+    NoContent,
+    /// Content as span attributes.
+    SpanOnly,
+    /// Content only in the `gen_ai.client.inference.operation.details` event (a log record).
+    EventOnly,
+    /// Content on spans and in the event.
+    SpanAndEvent,
+}
+
+impl ContentCapture {
+    /// `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT` (any case), or `true` /
+    /// `1` (span only) and `false` / `0` (none); `None` for anything else.
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value.trim().to_ascii_lowercase().as_str() {
+            "no_content" | "false" | "0" => ContentCapture::NoContent,
+            "span_only" | "true" | "1" => ContentCapture::SpanOnly,
+            "event_only" => ContentCapture::EventOnly,
+            "span_and_event" => ContentCapture::SpanAndEvent,
+            _ => return None,
+        })
+    }
+
+    /// Whether content goes on spans.
+    pub fn spans(self) -> bool {
+        matches!(
+            self,
+            ContentCapture::SpanOnly | ContentCapture::SpanAndEvent
+        )
+    }
+
+    /// Whether content goes in the events.
+    pub fn events(self) -> bool {
+        matches!(
+            self,
+            ContentCapture::EventOnly | ContentCapture::SpanAndEvent
+        )
+    }
+
+    /// Whether content is read at all.
+    pub fn any(self) -> bool {
+        self != ContentCapture::NoContent
+    }
+}
 
 /// Which captured value a [`Redactor`] is looking at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,20 +171,73 @@ impl ContentPolicy {
     }
 }
 
-/// Content capture for one call: its policy, and whether any value had to be cut (the
-/// call's span is then marked `mistral_ai.content.truncated`).
+/// Content capture for one call: its policy, where content goes, whether any value had to
+/// be cut (the call's span is then marked `mistral_ai.content.truncated`), and the call's
+/// content kept for its event.
 #[derive(Debug)]
 pub(crate) struct Capture {
     policy: ContentPolicy,
+    mode: ContentCapture,
     truncated: AtomicBool,
+    /// The call's top-level content (input and output messages, instructions, tool
+    /// definitions) as structured values, for the event.
+    for_event: Mutex<Vec<(&'static str, Value)>>,
 }
 
 impl Capture {
-    pub(crate) fn new(policy: ContentPolicy) -> Self {
+    /// Capture for one call; `mode` must not be [`ContentCapture::NoContent`].
+    pub(crate) fn new(policy: ContentPolicy, mode: ContentCapture) -> Self {
         Self {
             policy,
+            mode,
             truncated: AtomicBool::new(false),
+            for_event: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Whether content goes on spans.
+    pub(crate) fn spans(&self) -> bool {
+        self.mode.spans()
+    }
+
+    /// A content attribute of a span other than the call's own (a child's tool arguments,
+    /// a message output): only when content goes on spans.
+    pub(crate) fn span_kv(
+        &self,
+        key: &'static str,
+        field: ContentField,
+        value: Value,
+    ) -> Option<KeyValue> {
+        self.spans()
+            .then(|| KeyValue::new(key, self.render(field, value)))
+    }
+
+    /// A content attribute of the call itself: kept for the event when content goes there,
+    /// returned as an attribute when content goes on spans.
+    pub(crate) fn top(
+        &self,
+        key: &'static str,
+        field: ContentField,
+        value: Value,
+    ) -> Option<KeyValue> {
+        let json = self.render(field, value);
+        if self.mode.events()
+            && let Ok(mut kept) = self.for_event.lock()
+        {
+            // capped and still valid JSON: read back as the structured value
+            let structured = serde_json::from_str(&json).unwrap_or(Value::Null);
+            kept.retain(|(k, _)| *k != key);
+            kept.push((key, structured));
+        }
+        self.spans().then(|| KeyValue::new(key, json))
+    }
+
+    /// The content kept for the event.
+    pub(crate) fn event_content(&self) -> Vec<(&'static str, Value)> {
+        self.for_event
+            .lock()
+            .map(|kept| kept.clone())
+            .unwrap_or_default()
     }
 
     /// Redact, serialise and cap one value, remembering a cut.

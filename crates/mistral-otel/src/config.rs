@@ -6,19 +6,21 @@ use opentelemetry::InstrumentationScope;
 use opentelemetry::global::{self, BoxedTracer};
 use opentelemetry::metrics::MeterProvider;
 
-use crate::capture::ContentPolicy;
+use crate::capture::{ContentCapture, ContentPolicy};
 use crate::decorate::Decorator;
+use crate::events::EventSink;
 use crate::hosts::Targets;
 use crate::links::{AgentNames, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
+use crate::semconv::Conventions;
 
 const SCOPE_NAME: &str = "mistral-otel";
 
 /// The instrumentation scope of every span and metric.
-pub(crate) fn scope() -> InstrumentationScope {
+pub(crate) fn scope(conventions: Conventions) -> InstrumentationScope {
     InstrumentationScope::builder(SCOPE_NAME)
         .with_version(env!("CARGO_PKG_VERSION"))
-        .with_schema_url("https://opentelemetry.io/schemas/1.41.1")
+        .with_schema_url(conventions.schema_url())
         .build()
 }
 
@@ -42,7 +44,9 @@ type GlobalMeterProvider = Arc<dyn MeterProvider + Send + Sync>;
 pub(crate) struct Config {
     pub(crate) tracer: TracerSource,
     pub(crate) meter: MeterSource,
-    pub(crate) capture_content: bool,
+    pub(crate) content_capture: ContentCapture,
+    /// Where the details events go (`None`: no events).
+    pub(crate) events: Option<Arc<dyn EventSink>>,
     pub(crate) content: ContentPolicy,
     pub(crate) decorator: Arc<dyn Decorator>,
     pub(crate) propagate: bool,
@@ -53,12 +57,14 @@ pub(crate) struct Config {
     pub(crate) agent_names: Arc<AgentNames>,
     pub(crate) targets: Targets,
     pub(crate) cardinality: Arc<Cardinality>,
+    /// Which names the spans and metrics carry.
+    pub(crate) conventions: Conventions,
 }
 
 impl Config {
     pub(crate) fn tracer(&self) -> Arc<BoxedTracer> {
         match &self.tracer {
-            TracerSource::Global => Arc::new(global::tracer_with_scope(scope())),
+            TracerSource::Global => Arc::new(global::tracer_with_scope(scope(self.conventions))),
             TracerSource::Fixed(t) => t.clone(),
         }
     }
@@ -77,8 +83,9 @@ impl Config {
                     return Some(instruments.clone());
                 }
                 let instruments = Arc::new(Instruments::new(
-                    &provider.meter_with_scope(scope()),
+                    &provider.meter_with_scope(scope(self.conventions)),
                     self.cardinality.clone(),
+                    self.conventions,
                 ));
                 *cache = Some((provider, instruments.clone()));
                 Some(instruments)

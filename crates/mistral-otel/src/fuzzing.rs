@@ -30,10 +30,13 @@ pub enum Ending {
 
 fn call(tracer: Arc<BoxedTracer>, capture: bool) -> CallSpan {
     let capture = capture.then(|| {
-        Capture::new(ContentPolicy {
-            max_attribute_bytes: 512,
-            redactor: None,
-        })
+        Capture::new(
+            ContentPolicy {
+                max_attribute_bytes: 512,
+                redactor: None,
+            },
+            crate::capture::ContentCapture::SpanAndEvent,
+        )
     });
     CallSpan::start(
         tracer,

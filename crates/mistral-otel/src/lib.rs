@@ -58,6 +58,7 @@ pub mod capture;
 mod config;
 pub mod decorate;
 mod env;
+mod events;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -76,7 +77,7 @@ use std::sync::Arc;
 
 pub use builder::MistralTracingBuilder;
 pub use capture::{ContentField, Redactor};
-pub use env::{CAPTURE_CONTENT_ENV, capture_from_env};
+pub use env::{CAPTURE_CONTENT_ENV, EMIT_EVENT_ENV, capture_from_env};
 pub use metrics::{DURATION_BUCKETS, MAX_METRIC_ERROR_TYPES, MAX_METRIC_TOOL_NAMES, TOKEN_BUCKETS};
 pub use tool::FunctionExecution;
 
@@ -109,7 +110,7 @@ pub struct MistralTracing {
 impl std::fmt::Debug for MistralTracing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MistralTracing")
-            .field("capture_content", &self.config.capture_content)
+            .field("content_capture", &self.config.content_capture)
             .field("propagate", &self.config.propagate)
             .finish_non_exhaustive()
     }

@@ -20,7 +20,7 @@ use reqwest_middleware::{Middleware, Next};
 
 use crate::MistralTracing;
 use crate::call::{CallSpan, CallStart};
-use crate::capture::Capture;
+use crate::capture::{Capture, ContentCapture};
 use crate::decorate::{self, SpanAttributes};
 use crate::links::Remembered;
 use crate::mapping::error::ErrorFacts;
@@ -149,11 +149,18 @@ struct Planned {
 }
 
 impl MistralTracing {
+    /// The call's content capture: the configured mode, unless the request says otherwise
+    /// (`CaptureContent(true)` keeps a mode that captures, or captures on spans;
+    /// `CaptureContent(false)` captures nothing).
     fn capture_for(&self, ext: &Extensions) -> Option<Capture> {
-        let on = ext
-            .get::<CaptureContent>()
-            .map_or(self.config.capture_content, |c| c.0);
-        on.then(|| Capture::new(self.config.content.clone()))
+        let configured = self.config.content_capture;
+        let mode = match ext.get::<CaptureContent>() {
+            Some(CaptureContent(false)) => ContentCapture::NoContent,
+            Some(CaptureContent(true)) if !configured.any() => ContentCapture::SpanOnly,
+            _ => configured,
+        };
+        mode.any()
+            .then(|| Capture::new(self.config.content.clone(), mode))
     }
 
     fn inject(&self, cx: &Context, req: &mut reqwest::Request, ext: &Extensions) {
@@ -244,7 +251,7 @@ impl MistralTracing {
             path_conversation_id: route.conversation_id,
             stream: planned.stream,
         };
-        let mut attrs = SpanAttributes::new(capture.as_ref());
+        let mut attrs = SpanAttributes::new(capture.as_ref().filter(|c| c.spans()));
         let decoration = self.config.decorator.start(&view, &mut attrs);
         planned.start.attributes.extend(attrs.into_attributes());
         if let Some(extra) = ext.get::<ExtraAttributes>() {
@@ -259,6 +266,14 @@ impl MistralTracing {
         );
         call.conversation_id = planned.conversation_id;
         call.unnamed_model = planned.unnamed_model;
+        call.conventions = self.config.conventions;
+        // the details event of the inference calls: turns and completions
+        if matches!(
+            route.operation.kind(),
+            CallKind::Turn | CallKind::Completion
+        ) {
+            call.events = self.config.events.clone();
+        }
         (call, planned.family)
     }
 
@@ -299,6 +314,7 @@ impl MistralTracing {
             accept_stream,
             target,
             capture,
+            self.config.conventions,
         );
         let metrics = self.metrics_for(
             sc::op::INVOKE_AGENT,

@@ -1,7 +1,71 @@
 //! Every attribute, event and metric name this crate emits, in one place.
 //!
-//! Names follow the OpenTelemetry GenAI semantic conventions v1.41.1; crate-specific
-//! extras live under `mistral_ai.*`. A later rename is a one-line change here.
+//! Names follow the OpenTelemetry GenAI semantic conventions v1.41.1 by default, or the
+//! `open-telemetry/semantic-conventions-genai` v0.1.0 names on opt-in ([`Conventions`]);
+//! crate-specific extras live under `mistral_ai.*`. A later rename is a one-line change
+//! here.
+
+/// Which version of the GenAI semantic conventions the spans and metrics follow.
+///
+/// The default is core v1.41.1, the last core release that defines the GenAI conventions.
+/// `OTEL_SEMCONV_STABILITY_OPT_IN` containing `gen_ai_latest_experimental` (a
+/// comma-separated list), or [`MistralTracingBuilder::conventions`](crate::MistralTracingBuilder::conventions)
+/// (which wins), selects `semantic-conventions-genai` v0.1.0 instead:
+///
+/// | | v1.41.1 | v0.1.0 (`GenAiLatest`) |
+/// | --- | --- | --- |
+/// | chat / FIM / agents completion metrics | `gen_ai.client.operation.duration`, `gen_ai.client.token.usage` | `gen_ai.client.inference.duration`, usage counters `gen_ai.client.inference.usage.*`, histograms `gen_ai.client.inference.operation.{input,output}_tokens` (failed calls too) |
+/// | streaming metrics | `gen_ai.client.operation.time_to_first_chunk`, `.time_per_output_chunk` | `gen_ai.client.inference.time_to_first_chunk`, `.time_per_output_chunk` |
+/// | turns | `gen_ai.client.operation.duration` | `gen_ai.invoke_agent.duration`, `.inference_calls`, `.tool_calls`; `gen_ai.execute_tool.duration` per server-side tool; `gen_ai.request.stream` on the turn span |
+/// | handoffs | `invoke_agent {next agent}` owning what follows | the transfer: `execute_tool {tool} {target}` with `gen_ai.transfer.*`, then the receiving agent's `invoke_agent {next agent}` |
+/// | tool confirmations | `mistral_ai.tool.call.decision` | `gen_ai.tool.call.decision` |
+///
+/// ```
+/// use mistral_otel::semconv::Conventions;
+/// assert_eq!(Conventions::from_opt_in(Some("http,gen_ai_latest_experimental")), Conventions::GenAiLatest);
+/// assert_eq!(Conventions::from_opt_in(Some("http")), Conventions::V1_41);
+/// assert_eq!(Conventions::from_opt_in(None), Conventions::V1_41);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Conventions {
+    /// Core semantic conventions v1.41.1 (the default).
+    #[default]
+    V1_41,
+    /// `semantic-conventions-genai` v0.1.0 (`gen_ai_latest_experimental`).
+    GenAiLatest,
+}
+
+/// The variable that opts in to the latest GenAI conventions.
+pub const STABILITY_OPT_IN_ENV: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
+
+impl Conventions {
+    /// The conventions `OTEL_SEMCONV_STABILITY_OPT_IN` asks for: `GenAiLatest` when its
+    /// comma-separated list holds `gen_ai_latest_experimental`.
+    pub fn from_opt_in(value: Option<&str>) -> Self {
+        let latest = value.is_some_and(|v| {
+            v.split(',').any(|item| {
+                item.trim()
+                    .eq_ignore_ascii_case("gen_ai_latest_experimental")
+            })
+        });
+        if latest {
+            Conventions::GenAiLatest
+        } else {
+            Conventions::V1_41
+        }
+    }
+
+    /// The schema URL of the instrumentation scope.
+    pub fn schema_url(self) -> &'static str {
+        match self {
+            Conventions::V1_41 => "https://opentelemetry.io/schemas/1.41.1",
+            // semantic-conventions-genai v0.1.0 depends on core v1.45.0; its own schema URL
+            // could not be read here, so the core one it builds on is named
+            Conventions::GenAiLatest => "https://opentelemetry.io/schemas/1.45.0",
+        }
+    }
+}
 
 /// `gen_ai.operation.name`
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
@@ -27,6 +91,13 @@ pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
 pub const GEN_AI_AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
 /// `gen_ai.agent.version`
 pub const GEN_AI_AGENT_VERSION: &str = "gen_ai.agent.version";
+/// `gen_ai.transfer.mode` (latest conventions): `pass_control` for Mistral's handoffs,
+/// where the next agent answers and control does not come back.
+pub const GEN_AI_TRANSFER_MODE: &str = "gen_ai.transfer.mode";
+/// `gen_ai.transfer.target.name` (latest conventions)
+pub const GEN_AI_TRANSFER_TARGET_NAME: &str = "gen_ai.transfer.target.name";
+/// `gen_ai.tool.name` of a handoff's transfer span (Mistral exposes no tool of its own).
+pub const HANDOFF_TOOL: &str = "handoff";
 /// `gen_ai.conversation.id`
 pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 /// `gen_ai.request.stream`
@@ -77,6 +148,10 @@ pub const GEN_AI_REQUEST_ENCODING_FORMATS: &str = "gen_ai.request.encoding_forma
 pub const GEN_AI_EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
 /// `gen_ai.usage.cache_read.input_tokens`
 pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// `gen_ai.usage.reasoning.output_tokens`
+pub const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+/// `gen_ai.token.modality` (latest conventions: on the usage counters)
+pub const GEN_AI_TOKEN_MODALITY: &str = "gen_ai.token.modality";
 /// `gen_ai.token.type` (metric attribute)
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 
@@ -272,4 +347,44 @@ pub mod metric {
     pub const TOOL_EXECUTIONS: &str = "mistral_ai.tool.executions";
     /// `mistral_ai.tool.duration` (s)
     pub const TOOL_DURATION: &str = "mistral_ai.tool.duration";
+
+    /// Names of `semantic-conventions-genai` v0.1.0 ([`Conventions::GenAiLatest`](super::Conventions::GenAiLatest)).
+    pub mod latest {
+        /// `gen_ai.client.inference.duration` (s): chat and text completion calls.
+        pub const INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
+        /// `gen_ai.client.inference.time_to_first_chunk` (s)
+        pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.inference.time_to_first_chunk";
+        /// `gen_ai.client.inference.time_per_output_chunk` (s)
+        pub const TIME_PER_OUTPUT_CHUNK: &str = "gen_ai.client.inference.time_per_output_chunk";
+        /// `gen_ai.client.inference.usage.input_tokens` (counter)
+        pub const USAGE_INPUT_TOKENS: &str = "gen_ai.client.inference.usage.input_tokens";
+        /// `gen_ai.client.inference.usage.output_tokens` (counter)
+        pub const USAGE_OUTPUT_TOKENS: &str = "gen_ai.client.inference.usage.output_tokens";
+        /// `gen_ai.client.inference.usage.cache_read.input_tokens` (counter)
+        pub const USAGE_CACHE_READ_INPUT_TOKENS: &str =
+            "gen_ai.client.inference.usage.cache_read.input_tokens";
+        /// `gen_ai.client.inference.usage.cache_write.input_tokens` (counter; Mistral reports
+        /// no cache writes, so it is never recorded)
+        pub const USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
+            "gen_ai.client.inference.usage.cache_write.input_tokens";
+        /// `gen_ai.client.inference.usage.reasoning.output_tokens` (counter)
+        pub const USAGE_REASONING_OUTPUT_TOKENS: &str =
+            "gen_ai.client.inference.usage.reasoning.output_tokens";
+        /// `gen_ai.client.inference.operation.input_tokens` (histogram)
+        pub const OPERATION_INPUT_TOKENS: &str = "gen_ai.client.inference.operation.input_tokens";
+        /// `gen_ai.client.inference.operation.output_tokens` (histogram)
+        pub const OPERATION_OUTPUT_TOKENS: &str = "gen_ai.client.inference.operation.output_tokens";
+        /// `gen_ai.client.embeddings.duration` (s)
+        pub const EMBEDDINGS_DURATION: &str = "gen_ai.client.embeddings.duration";
+        /// `gen_ai.client.embeddings.operation.input_tokens` (histogram)
+        pub const EMBEDDINGS_INPUT_TOKENS: &str = "gen_ai.client.embeddings.operation.input_tokens";
+        /// `gen_ai.invoke_agent.duration` (s)
+        pub const INVOKE_AGENT_DURATION: &str = "gen_ai.invoke_agent.duration";
+        /// `gen_ai.invoke_agent.inference_calls` ({inference_call})
+        pub const INVOKE_AGENT_INFERENCE_CALLS: &str = "gen_ai.invoke_agent.inference_calls";
+        /// `gen_ai.invoke_agent.tool_calls` ({tool_call})
+        pub const INVOKE_AGENT_TOOL_CALLS: &str = "gen_ai.invoke_agent.tool_calls";
+        /// `gen_ai.execute_tool.duration` (s)
+        pub const EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
+    }
 }

@@ -18,6 +18,7 @@ pub fn builder(recorder: &Recorder, server: &MockServer) -> MistralTracingBuilde
         .host(&server.addr().to_string())
         .tracer_provider(&recorder.provider)
         .meter_provider(&recorder.meter_provider)
+        .logger_provider(&recorder.logger_provider)
 }
 
 /// A `reqwest_middleware` client with `tracing` as its only middleware.

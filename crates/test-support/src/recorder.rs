@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLogRecord, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{
     InMemorySpanExporter, SdkTracerProvider, Span, SpanData, SpanProcessor,
@@ -60,6 +61,9 @@ pub struct Recorder {
     pub provider: SdkTracerProvider,
     /// The meter provider to hand to the middleware.
     pub meter_provider: SdkMeterProvider,
+    /// The logger provider to hand to the middleware (GenAI events).
+    pub logger_provider: SdkLoggerProvider,
+    logs: InMemoryLogExporter,
     exporter: InMemorySpanExporter,
     metrics: InMemoryMetricExporter,
     counter: Arc<SpanCounter>,
@@ -84,9 +88,15 @@ impl Recorder {
         let meter_provider = SdkMeterProvider::builder()
             .with_reader(PeriodicReader::builder(metrics.clone()).build())
             .build();
+        let logs = InMemoryLogExporter::default();
+        let logger_provider = SdkLoggerProvider::builder()
+            .with_simple_exporter(logs.clone())
+            .build();
         Self {
             provider,
             meter_provider,
+            logger_provider,
+            logs,
             exporter,
             metrics,
             counter,
@@ -98,10 +108,21 @@ impl Recorder {
         self.exporter.get_finished_spans().expect("in-memory spans")
     }
 
-    /// Forget exported spans and the started / ended counts (call it between calls, not
-    /// during one).
+    /// Every log record emitted so far (GenAI events).
+    pub fn logs(&self) -> Vec<SdkLogRecord> {
+        self.logs
+            .get_emitted_logs()
+            .expect("in-memory logs")
+            .into_iter()
+            .map(|l| l.record)
+            .collect()
+    }
+
+    /// Forget exported spans and logs and the started / ended counts (call it between
+    /// calls, not during one).
     pub fn reset(&self) {
         self.exporter.reset();
+        self.logs.reset();
         self.counter.started.store(0, Ordering::SeqCst);
         self.counter.ended.store(0, Ordering::SeqCst);
     }

@@ -63,7 +63,10 @@ pub(crate) fn completion_start(
     let stream = request
         .and_then(|r| r.stream)
         .unwrap_or(accept_event_stream);
-    attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, stream));
+    // "if and only if the request is streaming" (unset: not streaming)
+    if stream {
+        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, true));
+    }
     if let Some(name) = agent_name.filter(|_| op == Operation::AgentsCompletion) {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, name.to_owned()));
     }
@@ -146,15 +149,17 @@ pub(crate) fn completion_start(
     if let Some(capture) = capture {
         let (system, input) = input_messages(req);
         if let Some(system) = system {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_SYSTEM_INSTRUCTIONS,
-                capture.render(ContentField::SystemInstructions, system),
+                ContentField::SystemInstructions,
+                system,
             ));
         }
         if input.as_array().is_some_and(|a| !a.is_empty()) {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_INPUT_MESSAGES,
-                capture.render(ContentField::InputMessages, input),
+                ContentField::InputMessages,
+                input,
             ));
         }
     }
@@ -258,12 +263,10 @@ pub(crate) fn completion_end(
         attrs.extend(usage_attributes(usage));
     }
     if let Some(capture) = capture {
-        attrs.push(KeyValue::new(
+        attrs.extend(capture.top(
             sc::GEN_AI_OUTPUT_MESSAGES,
-            capture.render(
-                ContentField::OutputMessages,
-                output_messages(&response.choices),
-            ),
+            ContentField::OutputMessages,
+            output_messages(&response.choices),
         ));
     }
     attrs

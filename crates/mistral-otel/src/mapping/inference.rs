@@ -47,8 +47,8 @@ pub(crate) fn inference_start(
     if let Some(model) = model {
         attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_MODEL, model.to_owned()));
     }
-    if let Some(stream) = req.stream {
-        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, stream));
+    if req.stream == Some(true) {
+        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, true));
     }
     match op {
         Operation::Embeddings => {
@@ -87,9 +87,10 @@ pub(crate) fn inference_start(
     }
     if let Some(capture) = capture {
         if let Some(input) = &req.input {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::MISTRAL_REQUEST_INPUT,
-                capture.render(ContentField::InputMessages, input.clone()),
+                ContentField::InputMessages,
+                input.clone(),
             ));
         }
         // a document named by URL (never a `data:` URL: that is the document itself)
@@ -99,14 +100,12 @@ pub(crate) fn inference_start(
             } else {
                 "document"
             };
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_INPUT_MESSAGES,
-                capture.render(
-                    ContentField::InputMessages,
-                    json!([{"role": "user", "parts": [
-                        {"type": "uri", "modality": modality, "uri": url}
-                    ]}]),
-                ),
+                ContentField::InputMessages,
+                json!([{"role": "user", "parts": [
+                    {"type": "uri", "modality": modality, "uri": url}
+                ]}]),
             ));
         }
     }
@@ -175,15 +174,17 @@ pub(crate) fn inference_end(
     }
     if let Some(capture) = capture {
         if let Some(results) = &response.results {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::MISTRAL_CLASSIFICATION_RESULTS,
-                capture.render(ContentField::OutputMessages, results.clone()),
+                ContentField::OutputMessages,
+                results.clone(),
             ));
         }
         if let Some(text) = &response.text {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_OUTPUT_MESSAGES,
-                capture.render(ContentField::OutputMessages, text_output(text)),
+                ContentField::OutputMessages,
+                text_output(text),
             ));
         }
     }

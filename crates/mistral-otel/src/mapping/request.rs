@@ -5,7 +5,7 @@ use opentelemetry::KeyValue;
 
 use super::{kv_strings, messages};
 use crate::capture::{Capture, ContentField};
-use crate::semconv as sc;
+use crate::semconv::{self as sc, Conventions};
 
 /// What is known about a turn before it is sent.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,7 @@ pub(crate) struct Target<'a> {
 }
 
 /// Everything the turn span carries at its start.
+#[allow(clippy::too_many_arguments)] // each is one fact about the request
 pub(crate) fn turn_start(
     operation: Operation,
     path_conversation_id: Option<&str>,
@@ -34,6 +35,7 @@ pub(crate) fn turn_start(
     accept_event_stream: bool,
     target: Target<'_>,
     capture: Option<&Capture>,
+    conventions: Conventions,
 ) -> TurnStart {
     let mut attrs = Vec::with_capacity(24);
     attrs.push(KeyValue::new(
@@ -66,7 +68,11 @@ pub(crate) fn turn_start(
     let stream = request
         .and_then(|r| r.stream)
         .unwrap_or(accept_event_stream);
-    attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, stream));
+    // v1.41.1 has no `gen_ai.request.stream` on `invoke_agent` spans; the latest
+    // conventions add it, set "if and only if the request is streaming"
+    if stream && conventions == Conventions::GenAiLatest {
+        attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_STREAM, true));
+    }
 
     let agent_name = agent_name_override
         .map(str::to_owned)
@@ -158,21 +164,17 @@ pub(crate) fn turn_start(
     }
     if let Some(capture) = capture {
         if let Some(instructions) = &req.instructions {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_SYSTEM_INSTRUCTIONS,
-                capture.render(
-                    ContentField::SystemInstructions,
-                    messages::system_instructions(instructions),
-                ),
+                ContentField::SystemInstructions,
+                messages::system_instructions(instructions),
             ));
         }
         if let Some(inputs) = &req.inputs {
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_INPUT_MESSAGES,
-                capture.render(
-                    ContentField::InputMessages,
-                    messages::input_messages(inputs),
-                ),
+                ContentField::InputMessages,
+                messages::input_messages(inputs),
             ));
         }
     }
@@ -185,12 +187,20 @@ pub(crate) fn tool_definitions(
     tools: &[mistral_otel_wire::ToolDefinition],
     capture: Option<&Capture>,
 ) -> KeyValue {
-    let json = match capture {
-        Some(capture) => capture.render(
-            ContentField::ToolDefinitions,
-            messages::tool_definitions(tools, true),
-        ),
-        None => messages::tool_definitions(tools, false).to_string(),
-    };
-    KeyValue::new(sc::GEN_AI_TOOL_DEFINITIONS, json)
+    // full schemas are content: on the span only when content goes there (and kept for the
+    // event when it goes there); names and types otherwise
+    capture
+        .and_then(|c| {
+            c.top(
+                sc::GEN_AI_TOOL_DEFINITIONS,
+                ContentField::ToolDefinitions,
+                messages::tool_definitions(tools, true),
+            )
+        })
+        .unwrap_or_else(|| {
+            KeyValue::new(
+                sc::GEN_AI_TOOL_DEFINITIONS,
+                messages::tool_definitions(tools, false).to_string(),
+            )
+        })
 }

@@ -78,12 +78,10 @@ pub(crate) fn start(
                 attrs.push(tool_definitions(&req.tools, capture));
             }
             if let (Some(capture), Some(instructions)) = (capture, &req.instructions) {
-                attrs.push(KeyValue::new(
+                attrs.extend(capture.top(
                     sc::GEN_AI_SYSTEM_INSTRUCTIONS,
-                    capture.render(
-                        ContentField::SystemInstructions,
-                        messages::system_instructions(instructions),
-                    ),
+                    ContentField::SystemInstructions,
+                    messages::system_instructions(instructions),
                 ));
             }
         }

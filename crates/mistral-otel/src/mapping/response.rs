@@ -56,6 +56,9 @@ pub(crate) fn usage_attributes(usage: &Usage) -> Vec<KeyValue> {
     if let Some(cached) = usage.cached_tokens {
         attrs.push(kv_u64(sc::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cached));
     }
+    if let Some(reasoning) = usage.reasoning_tokens {
+        attrs.push(kv_u64(sc::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, reasoning));
+    }
     if let Some(seconds) = usage.prompt_audio_seconds {
         attrs.push(KeyValue::new(
             sc::MISTRAL_USAGE_PROMPT_AUDIO_SECONDS,
@@ -154,6 +157,74 @@ pub(crate) fn handoff_attributes(
     attrs
 }
 
+/// The transfer span of a handoff (latest conventions):
+/// `execute_tool handoff {target}`, or `execute_tool handoff` until the target is known.
+pub(crate) fn transfer_name(next_name: Option<&str>) -> String {
+    match next_name {
+        Some(n) => format!("{} {} {n}", sc::op::EXECUTE_TOOL, sc::HANDOFF_TOOL),
+        None => format!("{} {}", sc::op::EXECUTE_TOOL, sc::HANDOFF_TOOL),
+    }
+}
+
+/// The transfer span's attributes: the handing-off agent as `gen_ai.agent.*`, the mode and
+/// the target.
+pub(crate) fn transfer_attributes(
+    previous_id: Option<&str>,
+    previous_name: Option<&str>,
+    next_name: Option<&str>,
+) -> Vec<KeyValue> {
+    let mut attrs = vec![
+        KeyValue::new(sc::GEN_AI_OPERATION_NAME, sc::op::EXECUTE_TOOL),
+        KeyValue::new(sc::GEN_AI_TOOL_NAME, sc::HANDOFF_TOOL),
+        KeyValue::new(sc::GEN_AI_TRANSFER_MODE, "pass_control"),
+    ];
+    if let Some(v) = previous_id {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, v.to_owned()));
+    }
+    if let Some(v) = previous_name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, v.to_owned()));
+    }
+    attrs.extend(transfer_target(next_name));
+    attrs
+}
+
+/// The transfer's target, once known.
+pub(crate) fn transfer_target(next_name: Option<&str>) -> Vec<KeyValue> {
+    next_name
+        .map(|n| KeyValue::new(sc::GEN_AI_TRANSFER_TARGET_NAME, n.to_owned()))
+        .into_iter()
+        .collect()
+}
+
+/// The receiving agent's `invoke_agent` span under the latest conventions: an internal
+/// agent span keeps the agent's name only (no provider, no agent id).
+pub(crate) fn receiving_agent_attributes(
+    previous_id: Option<&str>,
+    previous_name: Option<&str>,
+    next_name: Option<&str>,
+) -> Vec<KeyValue> {
+    let mut attrs = vec![KeyValue::new(
+        sc::GEN_AI_OPERATION_NAME,
+        sc::op::INVOKE_AGENT,
+    )];
+    if let Some(v) = next_name {
+        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_NAME, v.to_owned()));
+    }
+    if let Some(v) = previous_id {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_ID,
+            v.to_owned(),
+        ));
+    }
+    if let Some(v) = previous_name {
+        attrs.push(KeyValue::new(
+            sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME,
+            v.to_owned(),
+        ));
+    }
+    attrs
+}
+
 /// The receiving agent of a handoff, set when `agent.handoff.done` names it.
 pub(crate) fn handoff_next_agent(next_id: Option<&str>, next_name: Option<&str>) -> Vec<KeyValue> {
     let mut attrs = Vec::new();
@@ -204,41 +275,46 @@ pub(crate) fn function_call_attributes(
         ));
     }
     if let Some(capture) = capture {
-        attrs.push(KeyValue::new(
+        attrs.extend(capture.span_kv(
             sc::GEN_AI_TOOL_CALL_ARGUMENTS,
-            capture.render(ContentField::ToolArguments, json_or_string(arguments)),
+            ContentField::ToolArguments,
+            json_or_string(arguments),
         ));
     }
     attrs
 }
 
-/// A tool child's content attributes (capture only): its arguments and its result.
+/// A tool child's content attributes (content on spans only): its arguments and its
+/// result.
 pub(crate) fn tool_content(
     arguments: &str,
     info: Option<&serde_json::Value>,
     capture: &Capture,
 ) -> Vec<KeyValue> {
-    let mut attrs = vec![KeyValue::new(
-        sc::GEN_AI_TOOL_CALL_ARGUMENTS,
-        capture.render(ContentField::ToolArguments, json_or_string(arguments)),
-    )];
+    let mut attrs: Vec<KeyValue> = capture
+        .span_kv(
+            sc::GEN_AI_TOOL_CALL_ARGUMENTS,
+            ContentField::ToolArguments,
+            json_or_string(arguments),
+        )
+        .into_iter()
+        .collect();
     if let Some(info) = info {
-        attrs.push(KeyValue::new(
+        attrs.extend(capture.span_kv(
             sc::GEN_AI_TOOL_CALL_RESULT,
-            capture.render(ContentField::ToolResult, info.clone()),
+            ContentField::ToolResult,
+            info.clone(),
         ));
     }
     attrs
 }
 
-/// A chat child's content attribute (capture only): its one message.
-pub(crate) fn chat_content(entry: &Entry, capture: &Capture) -> KeyValue {
-    KeyValue::new(
+/// A chat child's content attribute (content on spans only): its one message.
+pub(crate) fn chat_content(entry: &Entry, capture: &Capture) -> Option<KeyValue> {
+    capture.span_kv(
         sc::GEN_AI_OUTPUT_MESSAGES,
-        capture.render(
-            ContentField::OutputMessages,
-            messages::output_messages([entry], "stop"),
-        ),
+        ContentField::OutputMessages,
+        messages::output_messages([entry], "stop"),
     )
 }
 
@@ -278,7 +354,7 @@ pub(crate) fn plan_response(
                     conv,
                 );
                 if let Some(capture) = capture {
-                    attributes.push(chat_content(entry, capture));
+                    attributes.extend(chat_content(entry, capture));
                 }
                 plan.children.push(ChildPlan {
                     name: child_name(entry),
@@ -352,12 +428,10 @@ pub(crate) fn plan_response(
         [plan.finish_reason.to_owned()],
     ));
     if let Some(capture) = capture {
-        end.push(KeyValue::new(
+        end.extend(capture.top(
             sc::GEN_AI_OUTPUT_MESSAGES,
-            capture.render(
-                ContentField::OutputMessages,
-                messages::output_messages(&response.outputs, plan.finish_reason),
-            ),
+            ContentField::OutputMessages,
+            messages::output_messages(&response.outputs, plan.finish_reason),
         ));
     }
     plan.end_attributes = end;

@@ -23,9 +23,12 @@ use crate::mapping::error::{ErrorFacts, http_error};
 use crate::mapping::inference::inference_end;
 use crate::mapping::kv_strings;
 use crate::mapping::resource::{self, PathIds};
-use crate::mapping::response::{ResponsePlan, plan_response};
+use crate::mapping::response::{
+    ResponsePlan, plan_response, receiving_agent_attributes, transfer_attributes, transfer_name,
+};
 use crate::metrics::CallMetrics;
 use crate::semconv as sc;
+use crate::semconv::Conventions;
 use crate::tap::Observer;
 
 /// What the body is mapped to at its end.
@@ -282,6 +285,11 @@ impl PlainRecorder {
         if let BodyKind::Turn(Some(metrics)) = &mut self.kind {
             metrics.response_model = plan.response_model.clone();
             metrics.usage = plan.usage.clone();
+            let count = |kind: fn(&Entry) -> bool| {
+                response.outputs.iter().filter(|e| kind(e)).count() as u64
+            };
+            metrics.inference_calls = Some(count(|e| matches!(e, Entry::MessageOutput(_))));
+            metrics.tool_calls = Some(count(|e| matches!(e, Entry::FunctionCall(_))));
             for child in plan.children.iter().filter(|c| c.kind == ChildKind::Tool) {
                 let duration = match (child.server_start, child.server_end) {
                     (Some(s), Some(e)) => e.duration_since(s).ok(),
@@ -320,13 +328,45 @@ impl PlainRecorder {
                 entry,
                 output_index: u32::try_from(child.output_index).unwrap_or(u32::MAX),
             };
-            let cx = self.call.child(
-                &parent,
-                child.name.clone(),
-                child.attributes.clone(),
-                *start,
-                &view,
-            );
+            let cx = match (entry, self.call.conventions) {
+                (Entry::AgentHandoff(h), Conventions::GenAiLatest) => {
+                    // the transfer (timed by the handoff entry itself), then the receiving
+                    // agent's span linked to it
+                    let (prev_id, prev_name, next_name) = (
+                        h.previous_agent_id.as_deref(),
+                        h.previous_agent_name.as_deref(),
+                        h.next_agent_name.as_deref(),
+                    );
+                    let transfer = self.call.internal(
+                        &parent,
+                        transfer_name(next_name),
+                        transfer_attributes(prev_id, prev_name, next_name),
+                        *start,
+                        Vec::new(),
+                    );
+                    let transfer_end = child
+                        .server_end
+                        .map(|t| timeline.map(t))
+                        .unwrap_or(*start)
+                        .clamp(*start, window_end);
+                    transfer.span().end_with_timestamp(transfer_end);
+                    self.call.handoff_child(
+                        &parent,
+                        child.name.clone(),
+                        receiving_agent_attributes(prev_id, prev_name, next_name),
+                        *start,
+                        &view,
+                        Some(&transfer),
+                    )
+                }
+                _ => self.call.child(
+                    &parent,
+                    child.name.clone(),
+                    child.attributes.clone(),
+                    *start,
+                    &view,
+                ),
+            };
             contexts.push(cx);
         }
         for event in &plan.function_calls {

@@ -28,11 +28,12 @@ use crate::decorate::{CallEnd, Child, ChildKind};
 use crate::mapping::error::ErrorFacts;
 use crate::mapping::response::{
     chat_attributes, chat_content, child_name, function_call_attributes, handoff_attributes,
-    handoff_name, handoff_next_agent, tool_attributes, tool_content, usage_attributes,
+    handoff_name, handoff_next_agent, receiving_agent_attributes, tool_attributes, tool_content,
+    transfer_attributes, transfer_name, transfer_target, usage_attributes,
 };
 use crate::mapping::{kv_strings, kv_u64, messages};
 use crate::metrics::CallMetrics;
-use crate::semconv as sc;
+use crate::semconv::{self as sc, Conventions};
 use crate::tap::Observer;
 
 /// Records a streamed turn: parser, fold and the spans of the outputs it opened.
@@ -58,11 +59,16 @@ struct Tree {
     spans: BTreeMap<u32, Context>,
     /// The open handoff's `output_index` and span.
     handoff: Option<(u32, Context)>,
+    /// The open handoff's transfer span (latest conventions), until `agent.handoff.done`.
+    transfer: Option<Context>,
     conversation_id: Option<String>,
     /// Closed outputs kept for `gen_ai.output.messages` (capture only), by `output_index`.
     finished: BTreeMap<u32, Entry>,
     /// The last frame that carried output, for the per-chunk histogram.
     last_output_frame: Option<Instant>,
+    /// Message outputs (the agent's inference calls) and function calls closed so far.
+    messages: u64,
+    function_calls: u64,
     metrics: Option<CallMetrics>,
 }
 
@@ -86,9 +92,12 @@ impl StreamRecorder {
                     overflow: false,
                     spans: BTreeMap::new(),
                     handoff: None,
+                    transfer: None,
                     conversation_id: None,
                     finished: BTreeMap::new(),
                     last_output_frame: None,
+                    messages: 0,
+                    function_calls: 0,
                     metrics,
                 },
                 call,
@@ -154,12 +163,10 @@ impl State {
         let outputs: Vec<Entry> = std::mem::take(&mut tree.finished).into_values().collect();
         if let Some(capture) = call.capture() {
             let reason = if finish.is_empty() { "stop" } else { finish };
-            attrs.push(KeyValue::new(
+            attrs.extend(capture.top(
                 sc::GEN_AI_OUTPUT_MESSAGES,
-                capture.render(
-                    ContentField::OutputMessages,
-                    messages::output_messages(&outputs, reason),
-                ),
+                ContentField::OutputMessages,
+                messages::output_messages(&outputs, reason),
             ));
         }
         let usage = match fold.terminal() {
@@ -184,6 +191,8 @@ impl State {
         if let Some(metrics) = &mut tree.metrics {
             metrics.response_model = response_model;
             metrics.usage = usage.cloned();
+            metrics.inference_calls = Some(tree.messages);
+            metrics.tool_calls = Some(tree.function_calls);
             metrics.record(call.elapsed_at(at), error_type.as_deref());
         }
         let end = call.time_at(at);
@@ -280,21 +289,64 @@ impl Tree {
                     entry: &out.entry,
                     output_index: out.index,
                 };
-                let cx = call.child(&parent, name.clone(), attributes, start, &view);
-                if kind == ChildKind::Handoff {
-                    self.handoff = Some((out.index, cx));
-                } else {
-                    self.spans.insert(out.index, cx);
+                match (&out.entry, call.conventions) {
+                    (Entry::AgentHandoff(h), Conventions::GenAiLatest) => {
+                        // the transfer, then the receiving agent's span linked to it
+                        let (prev_id, prev_name, next_name) = (
+                            h.previous_agent_id.as_deref(),
+                            h.previous_agent_name.as_deref(),
+                            h.next_agent_name.as_deref(),
+                        );
+                        let transfer = call.internal(
+                            &parent,
+                            transfer_name(next_name),
+                            transfer_attributes(prev_id, prev_name, next_name),
+                            start,
+                            Vec::new(),
+                        );
+                        let attributes = receiving_agent_attributes(prev_id, prev_name, next_name);
+                        let cx = call.handoff_child(
+                            &parent,
+                            name.clone(),
+                            attributes,
+                            start,
+                            &view,
+                            Some(&transfer),
+                        );
+                        self.transfer = Some(transfer);
+                        self.handoff = Some((out.index, cx));
+                    }
+                    _ => {
+                        let cx = call.child(&parent, name.clone(), attributes, start, &view);
+                        if kind == ChildKind::Handoff {
+                            self.handoff = Some((out.index, cx));
+                        } else {
+                            self.spans.insert(out.index, cx);
+                        }
+                    }
                 }
             }
             TreeEvent::HandoffDone(out) => {
                 if let (Some((_, cx)), Entry::AgentHandoff(h)) = (&self.handoff, &out.entry) {
                     let span = cx.span();
-                    span.update_name(handoff_name(h.next_agent_name.as_deref()));
-                    span.set_attributes(handoff_next_agent(
-                        h.next_agent_id.as_deref(),
-                        h.next_agent_name.as_deref(),
-                    ));
+                    let next_name = h.next_agent_name.as_deref();
+                    span.update_name(handoff_name(next_name));
+                    if call.conventions == Conventions::GenAiLatest {
+                        span.set_attributes(
+                            next_name.map(|n| KeyValue::new(sc::GEN_AI_AGENT_NAME, n.to_owned())),
+                        );
+                        if let Some(transfer) = self.transfer.take() {
+                            let t = transfer.span();
+                            t.update_name(transfer_name(next_name));
+                            t.set_attributes(transfer_target(next_name));
+                            t.end_with_timestamp(call.time_at(out.last));
+                        }
+                    } else {
+                        span.set_attributes(handoff_next_agent(
+                            h.next_agent_id.as_deref(),
+                            next_name,
+                        ));
+                    }
                 }
             }
             TreeEvent::Closed(out) => self.close(call, *out),
@@ -318,9 +370,10 @@ impl Tree {
         let end = call.time_at(out.last);
         let (kind, cx) = match &out.entry {
             Entry::MessageOutput(_) => {
+                self.messages += 1;
                 let cx = self.spans.remove(&out.index);
                 if let (Some(cx), Some(capture)) = (&cx, call.capture()) {
-                    cx.span().set_attribute(chat_content(&out.entry, capture));
+                    cx.span().set_attributes(chat_content(&out.entry, capture));
                 }
                 (ChildKind::Chat, cx)
             }
@@ -348,6 +401,7 @@ impl Tree {
                 (ChildKind::Tool, cx)
             }
             Entry::FunctionCall(f) => {
+                self.function_calls += 1;
                 let attrs = function_call_attributes(
                     &f.tool_call_id,
                     &f.name,
@@ -367,6 +421,10 @@ impl Tree {
                 return;
             }
             Entry::AgentHandoff(_) => {
+                // a transfer whose `agent.handoff.done` never came ends with its handoff
+                if let Some(transfer) = self.transfer.take() {
+                    transfer.span().end_with_timestamp(end);
+                }
                 let cx = match self.handoff.take() {
                     Some((index, cx)) if index == out.index => Some(cx),
                     other => {
