@@ -95,8 +95,8 @@ pub use inference::{
 };
 pub use peek::{peek_output_index, peek_top_level_string};
 pub use request::{
-    AgentRequest, AgentVersion, CompletionArgs, FunctionDefinition, Inputs, ToolDefinition,
-    TurnRequest, parse_agent_request, parse_turn_request, parse_turn_request_with,
+    AgentRequest, AgentVersion, CompletionArgs, FunctionDefinition, Inputs, ToolConfirmation,
+    ToolDefinition, TurnRequest, parse_agent_request, parse_turn_request, parse_turn_request_with,
 };
 pub use response::{
     ConversationResponse, ResultFacts, Usage, parse_conversation_response,

@@ -47,6 +47,44 @@ pub struct TurnRequest {
     pub tool_confirmations: Option<Value>,
 }
 
+/// One answer of an append's `tool_confirmations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolConfirmation {
+    /// The pending call answered.
+    pub tool_call_id: String,
+    /// `allow` or `deny` (as sent).
+    pub confirmation: String,
+}
+
+impl TurnRequest {
+    /// The answers of `tool_confirmations`, in order; entries without a `tool_call_id` or a
+    /// `confirmation` are skipped.
+    ///
+    /// ```
+    /// let req = mistral_otel_wire::parse_turn_request(
+    ///     br#"{"tool_confirmations":[{"tool_call_id":"a","confirmation":"allow"},{"confirmation":"deny"}]}"#,
+    /// ).unwrap();
+    /// let answers = req.tool_confirmations();
+    /// assert_eq!(answers.len(), 1);
+    /// assert_eq!((answers[0].tool_call_id.as_str(), answers[0].confirmation.as_str()), ("a", "allow"));
+    /// ```
+    pub fn tool_confirmations(&self) -> Vec<ToolConfirmation> {
+        let Some(Value::Array(items)) = &self.tool_confirmations else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(|item| {
+                Some(ToolConfirmation {
+                    tool_call_id: lenient::string(item, "tool_call_id")?,
+                    confirmation: lenient::string(item, "confirmation")?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// `agent_version`: an integer version or an alias name such as `"production"`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentVersion {

@@ -14,7 +14,7 @@ use crate::decorate::Decorator;
 use crate::env::{process_env, resolve_capture, resolve_emit_events};
 use crate::events::{EventSink, LoggerSink};
 use crate::hosts::Targets;
-use crate::links::{AgentNames, TurnLinks};
+use crate::links::{AgentNames, PendingCalls, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
 use crate::semconv::{Conventions, STABILITY_OPT_IN_ENV};
 use crate::{
@@ -304,6 +304,7 @@ impl MistralTracingBuilder {
                 max_event_bytes: self.max_event_bytes,
                 links: (self.turn_links > 0).then(|| Arc::new(TurnLinks::new(self.turn_links))),
                 agent_names: Arc::new(AgentNames::new(AGENT_NAMES)),
+                pending_calls: Arc::new(PendingCalls::new(AGENT_NAMES)),
                 targets: self.targets,
                 cardinality,
             }),

@@ -17,6 +17,7 @@ use crate::decorate::{CallEnd, Child, Decoration, SpanAttributes};
 use crate::events::{
     DETAILS_EVENT, EventSink, GenAiEvent, event_attributes, is_event_key, json_value,
 };
+use crate::links::{Pending, PendingCalls};
 use crate::mapping::error::ErrorFacts;
 use crate::semconv::{self as sc, Conventions};
 
@@ -46,6 +47,10 @@ pub(crate) struct CallSpan {
     pub(crate) events: Option<Arc<dyn EventSink>>,
     /// The attributes the event repeats, as they were set on the span.
     event_attributes: Vec<KeyValue>,
+    /// Where calls left waiting for a confirmation are remembered (turns).
+    pub(crate) pending_calls: Option<Arc<PendingCalls>>,
+    /// `(tool_call_id, name)` of the calls this turn left waiting.
+    pending: Vec<(String, String)>,
     /// The operation of a span named without a model (a multipart upload is not read),
     /// to be named `{operation} {model}` after the model that answered.
     pub(crate) unnamed_model: Option<&'static str>,
@@ -96,6 +101,8 @@ impl CallSpan {
             conventions: Conventions::default(),
             events: None,
             event_attributes,
+            pending_calls: None,
+            pending: Vec::new(),
             unnamed_model: None,
             ended: false,
         }
@@ -150,6 +157,13 @@ impl CallSpan {
         if let Some(operation) = self.unnamed_model.take() {
             self.cx.span().update_name(format!("{operation} {model}"));
         }
+    }
+
+    /// A function call this turn leaves waiting for the user's confirmation: remembered,
+    /// when the turn ends, for the append that answers it.
+    pub(crate) fn ask_confirmation(&mut self, tool_call_id: &str, name: &str) {
+        self.pending
+            .push((tool_call_id.to_owned(), name.to_owned()));
     }
 
     /// Status ERROR, `error.type`, `mistral_ai.error.code` and an `exception` event.
@@ -259,6 +273,19 @@ impl CallSpan {
             self.set_attribute(KeyValue::new(sc::MISTRAL_CONTENT_TRUNCATED, true));
         }
         self.emit_event(at);
+        if let Some(memory) = self.pending_calls.take() {
+            let span = self.cx.span().span_context().clone();
+            for (id, tool_name) in std::mem::take(&mut self.pending) {
+                memory.put(
+                    &id,
+                    Pending {
+                        span: span.clone(),
+                        tool_name,
+                        asked_at: at,
+                    },
+                );
+            }
+        }
         self.cx.span().end_with_timestamp(at);
     }
 

@@ -10,7 +10,7 @@ use crate::capture::{ContentCapture, ContentPolicy};
 use crate::decorate::Decorator;
 use crate::events::EventSink;
 use crate::hosts::Targets;
-use crate::links::{AgentNames, TurnLinks};
+use crate::links::{AgentNames, PendingCalls, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
 use crate::semconv::Conventions;
 
@@ -55,6 +55,8 @@ pub(crate) struct Config {
     pub(crate) links: Option<Arc<TurnLinks>>,
     /// Agent names seen in agent responses, for `invoke_agent {name}` of agents completions.
     pub(crate) agent_names: Arc<AgentNames>,
+    /// Function calls waiting for a confirmation, by tool call id.
+    pub(crate) pending_calls: Arc<PendingCalls>,
     pub(crate) targets: Targets,
     pub(crate) cardinality: Arc<Cardinality>,
     /// Which names the spans and metrics carry.

@@ -20,6 +20,19 @@ pub(crate) type TurnLinks = Recent<Remembered>;
 /// Agent id → the agent's name, as a `create_agent` or agent read answered it.
 pub(crate) type AgentNames = Recent<String>;
 
+/// A function call left waiting for the user's confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Pending {
+    /// The turn that asked.
+    pub(crate) span: SpanContext,
+    pub(crate) tool_name: String,
+    /// When that turn ended.
+    pub(crate) asked_at: std::time::SystemTime,
+}
+
+/// Tool call id → the call waiting for its confirmation.
+pub(crate) type PendingCalls = Recent<Pending>;
+
 /// A map from id to `V`, evicting the least recently used entry past `capacity`.
 #[derive(Debug)]
 pub(crate) struct Recent<V> {

@@ -78,6 +78,7 @@ pub(crate) struct Instruments {
     per_chunk: Histogram<f64>,
     tool_executions: Counter<u64>,
     tool_duration: Histogram<f64>,
+    confirmation_wait: Histogram<f64>,
     /// v1.41.1 only.
     token_usage: Option<Histogram<u64>>,
     /// Latest only.
@@ -176,6 +177,12 @@ impl Instruments {
                 },
                 "Server-side tool execution duration",
             ),
+            confirmation_wait: meter
+                .f64_histogram(sc::metric::TOOL_CONFIRMATION_WAIT)
+                .with_unit("s")
+                .with_description("Time a tool call waited for the user's confirmation")
+                .with_boundaries(AGENT_DURATION_BUCKETS.to_vec())
+                .build(),
             token_usage: (!latest).then(|| {
                 tokens(
                     meter,
@@ -418,6 +425,31 @@ impl CallMetrics {
         self.instruments
             .per_chunk
             .record(gap.as_secs_f64(), &self.base);
+    }
+
+    /// How long a tool call waited for its confirmation, by tool and outcome.
+    pub(crate) fn record_confirmation_wait(&self, tool: &str, outcome: &str, wait: Duration) {
+        let tool = self
+            .instruments
+            .cardinality
+            .tool_names
+            .admit(tool, MAX_METRIC_TOOL_NAMES);
+        let outcome_key = match self.instruments.conventions {
+            Conventions::GenAiLatest => sc::GEN_AI_TOOL_CALL_DECISION_OUTCOME,
+            _ => sc::MISTRAL_TOOL_CALL_DECISION_OUTCOME,
+        };
+        let outcome = match outcome {
+            "allow" | "deny" => outcome.to_owned(),
+            _ => OTHER.to_owned(),
+        };
+        self.instruments.confirmation_wait.record(
+            wait.as_secs_f64(),
+            &[
+                KeyValue::new(sc::GEN_AI_PROVIDER_NAME, sc::PROVIDER_MISTRAL),
+                KeyValue::new(sc::GEN_AI_TOOL_NAME, tool),
+                KeyValue::new(outcome_key, outcome),
+            ],
+        );
     }
 
     /// One server-side tool execution.

@@ -22,7 +22,8 @@ use crate::MistralTracing;
 use crate::call::{CallSpan, CallStart};
 use crate::capture::{Capture, ContentCapture};
 use crate::decorate::{self, SpanAttributes};
-use crate::links::Remembered;
+use crate::links::{Pending, Remembered};
+use crate::mapping::confirmation::{decision_event, outcome_of};
 use crate::mapping::error::ErrorFacts;
 use crate::mapping::resource::{self, PathIds};
 use crate::mapping::{completion, inference, kv_strings, request, response_headers};
@@ -146,6 +147,16 @@ struct Planned {
     conversation_id: Option<String>,
     /// The span is named without a model: name it after the model that answers.
     unnamed_model: Option<&'static str>,
+    /// The confirmations an append answers.
+    answers: Vec<Answer>,
+}
+
+/// One answer of an append's `tool_confirmations`, with the call it answers when that
+/// call's turn was seen.
+struct Answer {
+    tool_call_id: String,
+    outcome: String,
+    asked: Option<Pending>,
 }
 
 impl MistralTracing {
@@ -274,7 +285,49 @@ impl MistralTracing {
         ) {
             call.events = self.config.events.clone();
         }
+        if route.operation.is_turn() {
+            call.pending_calls = Some(self.config.pending_calls.clone());
+            self.record_answers(&mut call, &planned.answers, planned.family.metrics());
+        }
         (call, planned.family)
+    }
+
+    /// The decisions an append carries: one event each on its span (with the wait since the
+    /// asking turn ended, when that turn was seen), the longest wait on the span and in
+    /// the wait histogram.
+    fn record_answers(
+        &self,
+        call: &mut CallSpan,
+        answers: &[Answer],
+        metrics: Option<&CallMetrics>,
+    ) {
+        let now = call.start_time;
+        let mut longest: Option<std::time::Duration> = None;
+        for answer in answers {
+            let wait = answer
+                .asked
+                .as_ref()
+                .and_then(|a| now.duration_since(a.asked_at).ok());
+            let tool_name = answer.asked.as_ref().map(|a| a.tool_name.as_str());
+            let (name, attrs) = decision_event(
+                call.conventions,
+                &answer.tool_call_id,
+                tool_name,
+                &answer.outcome,
+                wait,
+            );
+            call.cx.span().add_event_with_timestamp(name, now, attrs);
+            if let (Some(w), Some(m)) = (wait, metrics) {
+                m.record_confirmation_wait(tool_name.unwrap_or_default(), &answer.outcome, w);
+            }
+            longest = longest.max(wait);
+        }
+        if let Some(w) = longest {
+            call.set_attribute(KeyValue::new(
+                sc::MISTRAL_TOOL_CONFIRMATION_WAIT,
+                w.as_secs_f64(),
+            ));
+        }
     }
 
     fn plan_turn(
@@ -321,13 +374,35 @@ impl MistralTracing {
             planned.request_model.as_deref(),
             target,
         );
+        // an append that answers calls waiting for confirmation links to the turns that
+        // asked
+        let answers: Vec<Answer> = turn
+            .as_ref()
+            .map(|t| t.tool_confirmations())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| Answer {
+                asked: self.config.pending_calls.get(&c.tool_call_id),
+                outcome: outcome_of(&c.confirmation),
+                tool_call_id: c.tool_call_id,
+            })
+            .collect();
+        let mut links: Vec<Link> = previous
+            .map(|p| vec![Link::with_context(p.span)])
+            .unwrap_or_default();
+        for asked in answers.iter().filter_map(|a| a.asked.as_ref()) {
+            if !links
+                .iter()
+                .any(|l| l.span_context.span_id() == asked.span.span_id())
+            {
+                links.push(Link::with_context(asked.span.clone()));
+            }
+        }
         Planned {
             start: CallStart {
                 name: Cow::Owned(planned.span_name),
                 attributes: planned.attributes,
-                links: previous
-                    .map(|p| vec![Link::with_context(p.span)])
-                    .unwrap_or_default(),
+                links,
             },
             family: Family::Turn {
                 metrics,
@@ -340,6 +415,7 @@ impl MistralTracing {
             stream: planned.stream,
             conversation_id: planned.conversation_id,
             unnamed_model: None,
+            answers,
         }
     }
 
@@ -395,6 +471,7 @@ impl MistralTracing {
             stream: planned.stream,
             conversation_id: None,
             unnamed_model: None,
+            answers: Vec::new(),
         }
     }
 
@@ -443,6 +520,7 @@ impl MistralTracing {
                 ..Parsed::default()
             },
             conversation_id: None,
+            answers: Vec::new(),
         }
     }
 
@@ -486,6 +564,7 @@ impl MistralTracing {
             stream: accept_stream,
             conversation_id: None,
             unnamed_model: None,
+            answers: Vec::new(),
         }
     }
 

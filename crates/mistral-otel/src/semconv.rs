@@ -250,6 +250,22 @@ pub const MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME: &str = "mistral_ai.handoff.previo
 pub const MISTRAL_FUNCTION_CALL_EVENT: &str = "mistral_ai.function_call";
 /// `mistral_ai.function_call.confirmation_status`
 pub const MISTRAL_FUNCTION_CALL_CONFIRMATION: &str = "mistral_ai.function_call.confirmation_status";
+/// The span event of a tool-call decision under v1.41.1 (which has none):
+/// `mistral_ai.tool.call.decision`.
+pub const MISTRAL_TOOL_CALL_DECISION_EVENT: &str = "mistral_ai.tool.call.decision";
+/// `mistral_ai.tool.call.decision.outcome`: `require_approval`, `allow` or `deny`.
+pub const MISTRAL_TOOL_CALL_DECISION_OUTCOME: &str = "mistral_ai.tool.call.decision.outcome";
+/// The span event of a tool-call decision under the latest conventions (defined on their
+/// tool-approval change, #535): `gen_ai.tool.call.decision`.
+pub const GEN_AI_TOOL_CALL_DECISION_EVENT: &str = "gen_ai.tool.call.decision";
+/// `gen_ai.tool.call.decision.outcome`
+pub const GEN_AI_TOOL_CALL_DECISION_OUTCOME: &str = "gen_ai.tool.call.decision.outcome";
+/// `mistral_ai.tool.call.wait` (s) on an answer's decision event: from the end of the turn
+/// that asked to the start of the append that answered.
+pub const MISTRAL_TOOL_CALL_WAIT: &str = "mistral_ai.tool.call.wait";
+/// `mistral_ai.tool.confirmation.wait` (s) on an answering append: the longest wait of its
+/// confirmations.
+pub const MISTRAL_TOOL_CONFIRMATION_WAIT: &str = "mistral_ai.tool.confirmation.wait";
 /// `mistral_ai.operation` (read / agent / library calls, e.g. `conversations.get_history`)
 pub const MISTRAL_OPERATION: &str = "mistral_ai.operation";
 /// `mistral_ai.request.safe_prompt`
@@ -347,6 +363,8 @@ pub mod metric {
     pub const TOOL_EXECUTIONS: &str = "mistral_ai.tool.executions";
     /// `mistral_ai.tool.duration` (s)
     pub const TOOL_DURATION: &str = "mistral_ai.tool.duration";
+    /// `mistral_ai.tool.confirmation.wait` (s): how long a tool call waited for the user.
+    pub const TOOL_CONFIRMATION_WAIT: &str = "mistral_ai.tool.confirmation.wait";
 
     /// Names of `semantic-conventions-genai` v0.1.0 ([`Conventions::GenAiLatest`](super::Conventions::GenAiLatest)).
     pub mod latest {

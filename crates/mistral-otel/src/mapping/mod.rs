@@ -2,6 +2,7 @@
 //! content values. No I/O and no clocks here; the turn recorder owns time and spans.
 
 pub(crate) mod completion;
+pub(crate) mod confirmation;
 pub(crate) mod error;
 pub(crate) mod inference;
 pub(crate) mod messages;

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use mistral_otel_wire::{ConversationResponse, Entry, Usage, parse_timestamp};
 use opentelemetry::KeyValue;
 
+use super::confirmation::PENDING;
 use super::{kv_strings, kv_u64, messages};
 use crate::capture::{Capture, ContentField, json_or_string};
 use crate::decorate::ChildKind;
@@ -32,6 +33,8 @@ pub(crate) struct FunctionCallEvent {
     pub(crate) owner: Option<usize>,
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) server_time: Option<SystemTime>,
+    /// `(tool_call_id, name)` of a call waiting for the user's confirmation.
+    pub(crate) pending: Option<(String, String)>,
 }
 
 /// Everything a plain response contributes.
@@ -393,6 +396,8 @@ pub(crate) fn plan_response(
                     owner,
                     attributes,
                     server_time: start,
+                    pending: (f.confirmation_status.as_deref() == Some(PENDING))
+                        .then(|| (f.tool_call_id.clone(), f.name.clone())),
                 });
             }
             Entry::AgentHandoff(h) => {

@@ -19,6 +19,7 @@ use crate::call::CallSpan;
 use crate::decorate::{CallEnd, Child, ChildKind};
 use crate::links::AgentNames;
 use crate::mapping::completion::{completion_end, tool_call_event};
+use crate::mapping::confirmation::decision_event;
 use crate::mapping::error::{ErrorFacts, http_error};
 use crate::mapping::inference::inference_end;
 use crate::mapping::kv_strings;
@@ -384,6 +385,17 @@ impl PlainRecorder {
                 at,
                 event.attributes.clone(),
             );
+            if let Some((id, name)) = &event.pending {
+                let (decision, attrs) = decision_event(
+                    self.call.conventions,
+                    id,
+                    Some(name),
+                    "require_approval",
+                    None,
+                );
+                owner.span().add_event_with_timestamp(decision, at, attrs);
+                self.call.ask_confirmation(id, name);
+            }
         }
         // outputs end in order, handoffs (which own later outputs) after them
         let (handoffs, outputs_first): (Vec<usize>, Vec<usize>) =

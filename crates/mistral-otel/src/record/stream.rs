@@ -25,6 +25,7 @@ use super::Outcome;
 use crate::call::CallSpan;
 use crate::capture::ContentField;
 use crate::decorate::{CallEnd, Child, ChildKind};
+use crate::mapping::confirmation::{PENDING, decision_event};
 use crate::mapping::error::ErrorFacts;
 use crate::mapping::response::{
     chat_attributes, chat_content, child_name, function_call_attributes, handoff_attributes,
@@ -415,6 +416,19 @@ impl Tree {
                     call.time_at(out.first),
                     attrs,
                 );
+                if f.confirmation_status.as_deref() == Some(PENDING) {
+                    let (decision, attrs) = decision_event(
+                        call.conventions,
+                        &f.tool_call_id,
+                        Some(&f.name),
+                        "require_approval",
+                        None,
+                    );
+                    owner
+                        .span()
+                        .add_event_with_timestamp(decision, call.time_at(out.last), attrs);
+                    call.ask_confirmation(&f.tool_call_id, &f.name);
+                }
                 if self.capture {
                     self.finished.insert(out.index, out.entry);
                 }
