@@ -1,6 +1,8 @@
 //! Export to Braintrust: OTLP/HTTP (protobuf) to `{base}/otel/v1/traces` with
 //! `Authorization: Bearer <key>` and `x-bt-parent: <parent>`. Braintrust takes traces only,
-//! over HTTP only, so metrics are never sent there.
+//! over HTTP only, so metrics and logs are never sent there: the preset builds no meter
+//! provider and no logger provider (Braintrust reads GenAI content from span attributes,
+//! not from log events).
 //!
 //! | setting | code | environment | default |
 //! |---|---|---|---|
@@ -35,7 +37,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::config::{OtlpConfig, Protocol};
+use crate::config::{OtlpConfig, Protocol, SignalExporter};
 use crate::endpoint::{is_https, is_loopback};
 use crate::error::ExportError;
 
@@ -183,7 +185,8 @@ impl BraintrustConfig {
         format!("{}/otel/v1/traces", self.base_url.trim_end_matches('/'))
     }
 
-    /// The [`OtlpConfig`] that exports to Braintrust (OTLP/HTTP, traces only), to configure
+    /// The [`OtlpConfig`] that exports to Braintrust (OTLP/HTTP, traces only: metrics and
+    /// logs off), to configure
     /// further and build. Fails on a missing key, a missing or malformed parent, or a key
     /// that would travel over plain `http://` to a host that is not loopback.
     pub fn into_otlp(self) -> Result<OtlpConfig, ExportError> {
@@ -210,7 +213,9 @@ impl BraintrustConfig {
             .traces_endpoint(endpoint)
             .header("authorization", format!("Bearer {api_key}"))
             .header("x-bt-parent", parent.to_string())
-            .metrics(false))
+            .metrics(false)
+            .logs(false)
+            .logs_exporter(SignalExporter::None))
     }
 }
 
@@ -302,6 +307,7 @@ mod tests {
         let otlp = config.into_otlp().unwrap();
         assert_eq!(otlp.traces_protocol(), Protocol::HttpProtobuf);
         assert!(!otlp.metrics_enabled());
+        assert!(!otlp.logs_enabled());
         assert!(
             otlp.headers
                 .contains(&("authorization".into(), "Bearer sk-env".into()))

@@ -8,8 +8,9 @@ use opentelemetry_sdk::trace::TracerProviderBuilder;
 
 use crate::console::Output;
 use crate::env::{
-    self, Env, InvalidEnv, METRICS_EXPORTER_VAR, METRICS_PROTOCOL_VAR, METRICS_SWITCH_VAR,
-    PROTOCOL_VAR, TRACES_EXPORTER_VAR, TRACES_PROTOCOL_VAR,
+    self, Env, InvalidEnv, LOGS_EXPORTER_VAR, LOGS_PROTOCOL_VAR, METRICS_EXPORTER_VAR,
+    METRICS_PROTOCOL_VAR, METRICS_SWITCH_VAR, PROTOCOL_VAR, TRACES_EXPORTER_VAR,
+    TRACES_PROTOCOL_VAR,
 };
 use crate::error::ExportError;
 use crate::telemetry::Telemetry;
@@ -39,7 +40,8 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// Where one signal goes: the values of `OTEL_TRACES_EXPORTER` and `OTEL_METRICS_EXPORTER`.
+/// Where one signal goes: the values of `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`
+/// and `OTEL_LOGS_EXPORTER`.
 ///
 /// ```
 /// use mistral_otel_export::{OtlpConfig, SignalExporter};
@@ -60,17 +62,18 @@ pub enum SignalExporter {
     /// OTLP over the configured [`Protocol`] (the default).
     #[default]
     Otlp,
-    /// The development console exporters of [`crate::console`]: trace trees and metric
-    /// lines on standard error (or [`OtlpConfig::console_writer`]).
+    /// The development console exporters of [`crate::console`]: trace trees, metric
+    /// lines and one line per log record on standard error (or
+    /// [`OtlpConfig::console_writer`]).
     Console,
-    /// Nothing. For traces a tracer provider without this crate's exporter; for metrics no
-    /// meter provider at all.
+    /// Nothing. For traces a tracer provider without this crate's exporter; for metrics
+    /// and logs no meter or logger provider at all.
     None,
 }
 
 impl SignalExporter {
-    /// The name used by `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER`: `otlp`,
-    /// `console` or `none`.
+    /// The name used by `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` /
+    /// `OTEL_LOGS_EXPORTER`: `otlp`, `console` or `none`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Otlp => "otlp",
@@ -90,7 +93,8 @@ impl fmt::Display for SignalExporter {
 pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Export settings, built up from code; [`OtlpConfig::build`] turns them into a
-/// [`Telemetry`] (a tracer provider and, unless turned off, a meter provider).
+/// [`Telemetry`] (a tracer provider and, unless turned off, a meter provider and a logger
+/// provider).
 ///
 /// What code sets wins. What it leaves unset comes from the environment, partly read by
 /// [`OtlpConfig::from_env`] (exporters, protocol, metrics switch), partly at build
@@ -102,22 +106,43 @@ pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 /// | `OTEL_SDK_DISABLED` | `build` | `true` (any case): nothing is exported and `install` sets no global, see [`OtlpConfig::build`]; other values are ignored |
 /// | `OTEL_TRACES_EXPORTER` | `from_env` | `otlp` (default), `console` (trace trees on stderr) or `none`; see [`SignalExporter`] |
 /// | `OTEL_METRICS_EXPORTER` | `from_env` | `otlp` (default), `console` or `none` (no meter provider) |
-/// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_PROTOCOL` | `from_env` | `grpc` or `http/protobuf` |
+/// | `OTEL_LOGS_EXPORTER` | `from_env` | `otlp` (default), `console` (one line per log record on stderr) or `none` (no logger provider); see [Logs](#logs) |
+/// | `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_PROTOCOL` | `from_env` | `grpc` or `http/protobuf` |
 /// | `MISTRAL_OTEL_METRICS` | `from_env` | `false`/`0`/`off`/`no` turns metrics off, whatever the metrics exporter |
-/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | SDK | base URL; HTTP appends `/v1/traces`, `/v1/metrics` |
-/// | `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT` | SDK | per-signal URL, used verbatim |
-/// | `OTEL_EXPORTER_OTLP_HEADERS`, `..._{TRACES,METRICS}_HEADERS` | SDK | `k=v,k2=v2`, URL-decoded; **these win over a header of the same name set in code** |
-/// | `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_EXPORTER_OTLP_COMPRESSION` | SDK | per-export timeout (ms), compression |
+/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | SDK | base URL; HTTP appends `/v1/traces`, `/v1/metrics`, `/v1/logs` |
+/// | `OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT` | SDK | per-signal URL, used verbatim |
+/// | `OTEL_EXPORTER_OTLP_HEADERS`, `..._{TRACES,METRICS,LOGS}_HEADERS` | SDK | `k=v,k2=v2`, URL-decoded; **these win over a header of the same name set in code** |
+/// | `OTEL_EXPORTER_OTLP_TIMEOUT`, `..._{TRACES,METRICS,LOGS}_TIMEOUT`, `OTEL_EXPORTER_OTLP_COMPRESSION` | SDK | per-export timeout (ms), compression |
 /// | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | SDK | resource; `service.name` defaults to `unknown_service:<executable>` |
-/// | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_METRIC_EXPORT_INTERVAL` | SDK | batch delay, metric interval (ms) |
+/// | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BLRP_SCHEDULE_DELAY`, `OTEL_METRIC_EXPORT_INTERVAL` | SDK | span and log batch delays, metric interval (ms) |
 ///
 /// Without an endpoint from code or environment the SDK defaults apply:
-/// `http://localhost:4317` for gRPC, `http://localhost:4318/v1/{traces,metrics}` for HTTP.
+/// `http://localhost:4317` for gRPC, `http://localhost:4318/v1/{traces,metrics,logs}` for
+/// HTTP.
 ///
 /// Exporter names are trimmed and case-insensitive; an unknown one (`zipkin`, a list such
 /// as `otlp,console`) makes `build` fail with [`ExportError::InvalidEnv`] naming the
 /// variable, unless code chose that signal's exporter. Metrics are exported when the
-/// switch is on *and* the metrics exporter is not `none`.
+/// switch is on *and* the metrics exporter is not `none`; logs likewise with
+/// [`OtlpConfig::logs`] and the logs exporter.
+///
+/// # Logs
+///
+/// GenAI events (`gen_ai.client.inference.operation.details` and the like) are log
+/// records of the OpenTelemetry Logs API. The logs exporter defaults to `otlp`, as in
+/// every OpenTelemetry SDK, so a collector that takes all three signals gets them with no
+/// setting. Backends that take traces only refuse each logs export (Jaeger, Arize
+/// Phoenix: `404`/`405` over HTTP, `UNIMPLEMENTED` over gRPC), so:
+///
+/// * the [Jaeger](crate::jaeger) and [Braintrust](crate::braintrust) presets turn logs off
+///   (Jaeger stores no logs; Braintrust reads GenAI content from span attributes);
+/// * for any other traces-only backend set `OTEL_LOGS_EXPORTER=none` (or
+///   `.logs_exporter(SignalExporter::None)`): no logger provider is built, and nothing is
+///   ever sent to `/v1/logs`.
+///
+/// A log record is sent only when something emits one through
+/// [`Telemetry::logger_provider`]: with no emitter (or content capture off, if that is
+/// what gates the emitter) an `otlp` logs pipeline sends nothing at all.
 ///
 /// `Debug` shows header names only, never their values.
 ///
@@ -142,14 +167,18 @@ pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct OtlpConfig {
     pub(crate) traces_protocol: Protocol,
     pub(crate) metrics_protocol: Protocol,
+    pub(crate) logs_protocol: Protocol,
     pub(crate) endpoint: Option<String>,
     pub(crate) traces_endpoint: Option<String>,
     pub(crate) metrics_endpoint: Option<String>,
+    pub(crate) logs_endpoint: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) service_name: Option<String>,
     pub(crate) metrics: bool,
+    pub(crate) logs: bool,
     pub(crate) traces_exporter: SignalExporter,
     pub(crate) metrics_exporter: SignalExporter,
+    pub(crate) logs_exporter: SignalExporter,
     /// Where the console exporters write; standard error when `None`.
     pub(crate) console_output: Option<Output>,
     pub(crate) batch_delay: Option<Duration>,
@@ -178,14 +207,18 @@ impl fmt::Debug for OtlpConfig {
         f.debug_struct("OtlpConfig")
             .field("traces_protocol", &self.traces_protocol)
             .field("metrics_protocol", &self.metrics_protocol)
+            .field("logs_protocol", &self.logs_protocol)
             .field("endpoint", &self.endpoint)
             .field("traces_endpoint", &self.traces_endpoint)
             .field("metrics_endpoint", &self.metrics_endpoint)
+            .field("logs_endpoint", &self.logs_endpoint)
             .field("headers", &headers)
             .field("service_name", &self.service_name)
             .field("metrics", &self.metrics)
+            .field("logs", &self.logs)
             .field("traces_exporter", &self.traces_exporter)
             .field("metrics_exporter", &self.metrics_exporter)
+            .field("logs_exporter", &self.logs_exporter)
             .field("console_output", &self.console_output.is_some())
             .field("batch_delay", &self.batch_delay)
             .field("metrics_interval", &self.metrics_interval)
@@ -197,21 +230,25 @@ impl fmt::Debug for OtlpConfig {
 }
 
 impl OtlpConfig {
-    /// OTLP over gRPC for both signals, metrics on, everything else left to the SDK (which
+    /// OTLP over gRPC for every signal, metrics and logs on, everything else left to the SDK (which
     /// still reads the endpoint, headers, timeout and service name from `OTEL_*` variables,
     /// see the table above). `OTEL_SDK_DISABLED` still applies at build.
     pub fn new() -> Self {
         Self {
             traces_protocol: Protocol::Grpc,
             metrics_protocol: Protocol::Grpc,
+            logs_protocol: Protocol::Grpc,
             endpoint: None,
             traces_endpoint: None,
             metrics_endpoint: None,
+            logs_endpoint: None,
             headers: Vec::new(),
             service_name: None,
             metrics: true,
+            logs: true,
             traces_exporter: SignalExporter::Otlp,
             metrics_exporter: SignalExporter::Otlp,
+            logs_exporter: SignalExporter::Otlp,
             console_output: None,
             batch_delay: None,
             metrics_interval: None,
@@ -224,8 +261,9 @@ impl OtlpConfig {
     }
 
     /// [`OtlpConfig::new`] plus the exporters (`OTEL_TRACES_EXPORTER`,
-    /// `OTEL_METRICS_EXPORTER`), the protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`, per signal
-    /// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `..._METRICS_PROTOCOL`) and the metrics switch
+    /// `OTEL_METRICS_EXPORTER`, `OTEL_LOGS_EXPORTER`), the protocol
+    /// (`OTEL_EXPORTER_OTLP_PROTOCOL`, per signal `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` /
+    /// `..._METRICS_PROTOCOL` / `..._LOGS_PROTOCOL`) and the metrics switch
     /// (`MISTRAL_OTEL_METRICS`) from the process environment. A value that does not parse
     /// makes `build` fail, unless code sets that setting afterwards.
     pub fn from_env() -> Self {
@@ -270,16 +308,22 @@ impl OtlpConfig {
         self.invalid_env.retain(|e| !vars.contains(&e.var));
     }
 
-    /// The transport for both traces and metrics.
+    /// The transport for traces, metrics and logs.
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.traces_protocol = protocol;
         self.metrics_protocol = protocol;
-        self.forget_env(&[PROTOCOL_VAR, TRACES_PROTOCOL_VAR, METRICS_PROTOCOL_VAR]);
+        self.logs_protocol = protocol;
+        self.forget_env(&[
+            PROTOCOL_VAR,
+            TRACES_PROTOCOL_VAR,
+            METRICS_PROTOCOL_VAR,
+            LOGS_PROTOCOL_VAR,
+        ]);
         self
     }
 
-    /// The base endpoint for both signals, e.g. `http://collector:4318`. Over HTTP
-    /// `/v1/traces` and `/v1/metrics` are appended; gRPC uses it as is.
+    /// The base endpoint for every signal, e.g. `http://collector:4318`. Over HTTP
+    /// `/v1/traces`, `/v1/metrics` and `/v1/logs` are appended; gRPC uses it as is.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
@@ -294,6 +338,13 @@ impl OtlpConfig {
     /// The metrics endpoint, used verbatim (a full URL with path over HTTP).
     pub fn metrics_endpoint(mut self, url: impl Into<String>) -> Self {
         self.metrics_endpoint = Some(url.into());
+        self
+    }
+
+    /// The logs endpoint, used verbatim (a full URL with path over HTTP); wins over
+    /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`.
+    pub fn logs_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.logs_endpoint = Some(url.into());
         self
     }
 
@@ -323,6 +374,14 @@ impl OtlpConfig {
         self
     }
 
+    /// Whether a logger provider exporting log records (GenAI events) is built (default
+    /// on). Off wins over [`OtlpConfig::logs_exporter`]: logs need both. See
+    /// [Logs](#logs) for which backends take them.
+    pub fn logs(mut self, on: bool) -> Self {
+        self.logs = on;
+        self
+    }
+
     /// Where spans go (default [`SignalExporter::Otlp`]); wins over `OTEL_TRACES_EXPORTER`.
     /// [`SignalExporter::None`] still builds a tracer provider, with only what
     /// [`OtlpConfig::build_with`] adds.
@@ -341,8 +400,19 @@ impl OtlpConfig {
         self
     }
 
+    /// Where log records go (default [`SignalExporter::Otlp`]); wins over
+    /// `OTEL_LOGS_EXPORTER`. [`SignalExporter::None`] builds no logger provider, so a
+    /// traces-only backend never sees a logs export; [`SignalExporter::Console`] prints
+    /// one line per record ([`ConsoleLogExporter`](crate::console::ConsoleLogExporter)).
+    pub fn logs_exporter(mut self, exporter: SignalExporter) -> Self {
+        self.logs_exporter = exporter;
+        self.forget_env(&[LOGS_EXPORTER_VAR]);
+        self
+    }
+
     /// Where the console exporters write instead of standard error (a file, standard
-    /// output). Spans and metrics share it; each tree or report is one `write_all`.
+    /// output). Spans, metrics and logs share it; each tree, report or batch of log lines
+    /// is one `write_all`.
     ///
     /// ```
     /// use mistral_otel_export::{OtlpConfig, SignalExporter};
@@ -362,7 +432,9 @@ impl OtlpConfig {
         self
     }
 
-    /// How long finished spans wait to be batched before export (SDK default 5 s).
+    /// How long finished spans and emitted log records wait to be batched before export
+    /// (SDK defaults: 5 s for spans, `OTEL_BSP_SCHEDULE_DELAY`; 1 s for log records,
+    /// `OTEL_BLRP_SCHEDULE_DELAY`).
     pub fn batch_delay(mut self, delay: Duration) -> Self {
         self.batch_delay = Some(delay);
         self
@@ -374,8 +446,8 @@ impl OtlpConfig {
         self
     }
 
-    /// The most [`Telemetry::force_flush`] and [`Telemetry::shutdown`] wait, for traces and
-    /// metrics together (default [`DEFAULT_FLUSH_TIMEOUT`], 5 s). Past it they return
+    /// The most [`Telemetry::force_flush`] and [`Telemetry::shutdown`] wait, for traces,
+    /// metrics and logs together (default [`DEFAULT_FLUSH_TIMEOUT`], 5 s). Past it they return
     /// [`ExportError::Timeout`]; the export goes on in the background until its own
     /// [`timeout`](Self::timeout).
     pub fn flush_timeout(mut self, bound: Duration) -> Self {
@@ -405,6 +477,11 @@ impl OtlpConfig {
         self.metrics_protocol
     }
 
+    /// The transport logs will use.
+    pub fn logs_protocol(&self) -> Protocol {
+        self.logs_protocol
+    }
+
     /// Where spans will go (unless the SDK is disabled).
     pub fn traces_exporter_kind(&self) -> SignalExporter {
         self.traces_exporter
@@ -419,6 +496,17 @@ impl OtlpConfig {
     /// `none` and the SDK is not disabled.
     pub fn metrics_enabled(&self) -> bool {
         self.metrics_exporter_in_use() != SignalExporter::None && !self.sdk_disabled()
+    }
+
+    /// Where log records will go while logs are on (see [`OtlpConfig::logs_enabled`]).
+    pub fn logs_exporter_kind(&self) -> SignalExporter {
+        self.logs_exporter
+    }
+
+    /// Whether a logger provider will be built: the switch is on, the logs exporter is
+    /// not `none` and the SDK is not disabled.
+    pub fn logs_enabled(&self) -> bool {
+        self.logs_exporter_in_use() != SignalExporter::None && !self.sdk_disabled()
     }
 
     /// Whether `OTEL_SDK_DISABLED` (read through this configuration's lookup) is `true`,
@@ -436,8 +524,18 @@ impl OtlpConfig {
         }
     }
 
+    /// The logs exporter, or `None` when the switch is off.
+    pub(crate) fn logs_exporter_in_use(&self) -> SignalExporter {
+        if self.logs {
+            self.logs_exporter
+        } else {
+            SignalExporter::None
+        }
+    }
+
     /// Builds the providers without touching any global: use
-    /// [`Telemetry::tracer_provider`] to get tracers.
+    /// [`Telemetry::tracer_provider`] to get tracers and [`Telemetry::logger_provider`]
+    /// for the middleware's events.
     ///
     /// OTLP exports run on a background thread of their own, so this works with or without
     /// a Tokio runtime, and flushing or dropping the providers from a single-threaded
@@ -445,8 +543,9 @@ impl OtlpConfig {
     ///
     /// With `OTEL_SDK_DISABLED=true` nothing is checked or exported: the tracer provider
     /// has no span processor and samples nothing (`customize` of
-    /// [`OtlpConfig::build_with`] is not called), there is no meter provider, and
-    /// [`OtlpConfig::install`] sets no global ([`Telemetry::is_disabled`] tells).
+    /// [`OtlpConfig::build_with`] is not called), there is no meter provider and no
+    /// logger provider, and [`OtlpConfig::install`] sets no global
+    /// ([`Telemetry::is_disabled`] tells).
     pub fn build(self) -> Result<Telemetry, ExportError> {
         self.build_with(|builder| builder)
     }
@@ -487,6 +586,10 @@ impl OtlpConfig {
     /// provider (when metrics are on) and the global propagator (W3C trace context and
     /// baggage). Keep the returned [`Telemetry`] and call [`Telemetry::shutdown`] before
     /// the process exits, or the last batch is lost.
+    ///
+    /// The OpenTelemetry API (0.33) has no global logger provider, so the logger provider
+    /// is not installed anywhere: hand [`Telemetry::logger_provider`] to whatever emits
+    /// log records (the middleware's `MistralTracing::builder().logger_provider(..)`).
     ///
     /// With `OTEL_SDK_DISABLED=true` no global is set: the OpenTelemetry API keeps its
     /// no-op providers and propagator.
@@ -656,6 +759,77 @@ mod tests {
         assert_eq!(
             config.signal_endpoint(None, Protocol::Grpc, "/v1/traces"),
             Some("http://collector:4318/".to_owned())
+        );
+    }
+
+    #[test]
+    fn logs_follow_the_general_protocol_unless_their_own_variable_says_otherwise() {
+        let config = OtlpConfig::from_env_with(env(&[(PROTOCOL_VAR, "http/protobuf")]));
+        assert_eq!(config.logs_protocol(), Protocol::HttpProtobuf);
+        let config = OtlpConfig::from_env_with(env(&[
+            (PROTOCOL_VAR, "http/protobuf"),
+            (LOGS_PROTOCOL_VAR, "grpc"),
+        ]));
+        assert_eq!(config.logs_protocol(), Protocol::Grpc);
+        assert_eq!(config.traces_protocol(), Protocol::HttpProtobuf);
+        // code sets every signal's protocol and forgets a bad logs value
+        let config = OtlpConfig::from_env_with(env(&[(LOGS_PROTOCOL_VAR, "http/json")]));
+        assert_eq!(config.invalid_env[0].var, LOGS_PROTOCOL_VAR);
+        let config = config.protocol(Protocol::HttpProtobuf);
+        assert!(config.invalid_env.is_empty());
+        assert_eq!(config.logs_protocol(), Protocol::HttpProtobuf);
+    }
+
+    #[test]
+    fn logs_need_the_switch_on_an_exporter_and_the_sdk_enabled() {
+        let default = OtlpConfig::from_env_with(env(&[]));
+        assert_eq!(default.logs_exporter_kind(), SignalExporter::Otlp);
+        assert!(default.logs_enabled());
+        let console = OtlpConfig::from_env_with(env(&[(LOGS_EXPORTER_VAR, " CONSOLE ")]));
+        assert_eq!(console.logs_exporter_kind(), SignalExporter::Console);
+        assert!(console.logs_enabled());
+        let none = OtlpConfig::from_env_with(env(&[(LOGS_EXPORTER_VAR, "none")]));
+        assert!(!none.logs_enabled());
+        assert!(!console.clone().logs(false).logs_enabled());
+        assert_eq!(
+            console.clone().logs(false).logs_exporter_in_use(),
+            SignalExporter::None
+        );
+        let disabled = OtlpConfig::from_env_with(env(&[
+            (LOGS_EXPORTER_VAR, "console"),
+            ("OTEL_SDK_DISABLED", "true"),
+        ]));
+        assert!(!disabled.logs_enabled());
+        let bad = OtlpConfig::from_env_with(env(&[(LOGS_EXPORTER_VAR, "otlp,console")]));
+        assert_eq!(bad.invalid_env[0].var, LOGS_EXPORTER_VAR);
+        assert!(
+            bad.logs_exporter(SignalExporter::None)
+                .invalid_env
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn http_base_endpoint_gets_the_logs_path_and_a_logs_endpoint_is_verbatim() {
+        let config = OtlpConfig::new()
+            .protocol(Protocol::HttpProtobuf)
+            .endpoint("http://collector:4318");
+        assert_eq!(
+            config.signal_endpoint(
+                config.logs_endpoint.as_ref(),
+                Protocol::HttpProtobuf,
+                "/v1/logs"
+            ),
+            Some("http://collector:4318/v1/logs".to_owned())
+        );
+        let config = config.logs_endpoint("http://logs:1234/custom");
+        assert_eq!(
+            config.signal_endpoint(
+                config.logs_endpoint.as_ref(),
+                Protocol::HttpProtobuf,
+                "/v1/logs"
+            ),
+            Some("http://logs:1234/custom".to_owned())
         );
     }
 

@@ -17,9 +17,11 @@ use crate::config::{OtlpConfig, Protocol, SignalExporter};
 pub(crate) const PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
 pub(crate) const TRACES_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 pub(crate) const METRICS_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+pub(crate) const LOGS_PROTOCOL_VAR: &str = "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL";
 pub(crate) const METRICS_SWITCH_VAR: &str = "MISTRAL_OTEL_METRICS";
 pub(crate) const TRACES_EXPORTER_VAR: &str = "OTEL_TRACES_EXPORTER";
 pub(crate) const METRICS_EXPORTER_VAR: &str = "OTEL_METRICS_EXPORTER";
+pub(crate) const LOGS_EXPORTER_VAR: &str = "OTEL_LOGS_EXPORTER";
 pub(crate) const SDK_DISABLED_VAR: &str = "OTEL_SDK_DISABLED";
 
 const PROTOCOL_EXPECTED: &str = "grpc or http/protobuf (http/json is not supported)";
@@ -102,6 +104,10 @@ pub(crate) fn resolve(config: &mut OtlpConfig) {
     let metrics = env
         .get(METRICS_PROTOCOL_VAR)
         .map(|v| (METRICS_PROTOCOL_VAR, v))
+        .or_else(|| general.clone());
+    let logs = env
+        .get(LOGS_PROTOCOL_VAR)
+        .map(|v| (LOGS_PROTOCOL_VAR, v))
         .or(general);
     if let Some((var, value)) = traces {
         match protocol(&value) {
@@ -115,6 +121,12 @@ pub(crate) fn resolve(config: &mut OtlpConfig) {
             None => config.reject_env(var, value, PROTOCOL_EXPECTED),
         }
     }
+    if let Some((var, value)) = logs {
+        match protocol(&value) {
+            Some(p) => config.logs_protocol = p,
+            None => config.reject_env(var, value, PROTOCOL_EXPECTED),
+        }
+    }
     if let Some(value) = env.get(TRACES_EXPORTER_VAR) {
         match exporter(&value) {
             Some(e) => config.traces_exporter = e,
@@ -125,6 +137,12 @@ pub(crate) fn resolve(config: &mut OtlpConfig) {
         match exporter(&value) {
             Some(e) => config.metrics_exporter = e,
             None => config.reject_env(METRICS_EXPORTER_VAR, value, EXPORTER_EXPECTED),
+        }
+    }
+    if let Some(value) = env.get(LOGS_EXPORTER_VAR) {
+        match exporter(&value) {
+            Some(e) => config.logs_exporter = e,
+            None => config.reject_env(LOGS_EXPORTER_VAR, value, EXPORTER_EXPECTED),
         }
     }
     if let Some(value) = env.get(METRICS_SWITCH_VAR) {

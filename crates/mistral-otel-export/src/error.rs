@@ -36,14 +36,14 @@ pub enum ExportError {
     Runtime(std::io::Error),
     /// Flushing a signal failed, for example because the endpoint is unreachable.
     Flush {
-        /// `"traces"` or `"metrics"`.
+        /// `"traces"`, `"metrics"` or `"logs"`.
         signal: &'static str,
         /// The SDK's error.
         source: OTelSdkError,
     },
     /// Shutting a signal's pipeline down failed (its last export may be lost).
     Shutdown {
-        /// `"traces"` or `"metrics"`.
+        /// `"traces"`, `"metrics"` or `"logs"`.
         signal: &'static str,
         /// The SDK's error.
         source: OTelSdkError,

@@ -12,8 +12,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use opentelemetry::InstrumentationScope;
+use opentelemetry::logs::Severity;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter, SdkLogRecord};
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
@@ -111,6 +114,55 @@ impl<E: SpanExporter + 'static> SpanExporter for OnExportThread<E> {
 
     fn force_flush(&self) -> OTelSdkResult {
         self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        // called while the pipeline is built, before any export shares the exporter
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.set_resource(resource);
+        }
+    }
+}
+
+/// A log exporter whose exports run on the export thread, for the SDK's thread-based
+/// batch log processor (the same reasons as for spans: the OTLP exporters need a Tokio
+/// reactor, and the processor's worker thread has none).
+///
+/// A [`LogBatch`] borrows the processor's records, so they are cloned into the export
+/// task (one copy per record per export, next to a network round trip).
+impl<E: LogExporter + 'static> LogExporter for OnExportThread<E> {
+    fn export(&self, batch: LogBatch<'_>) -> impl Future<Output = OTelSdkResult> + Send {
+        let owned: Vec<(SdkLogRecord, InstrumentationScope)> = batch
+            .iter()
+            .map(|(record, scope)| (record.clone(), scope.clone()))
+            .collect();
+        let inner = Arc::clone(&self.inner);
+        let task = self.handle.spawn(async move {
+            let borrowed: Vec<(&SdkLogRecord, &InstrumentationScope)> = owned
+                .iter()
+                .map(|(record, scope)| (record, scope))
+                .collect();
+            inner.export(LogBatch::new(&borrowed)).await
+        });
+        async move {
+            task.await.unwrap_or_else(|e| {
+                Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                    format!("the export task failed: {e}"),
+                ))
+            })
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn shutdown(&self) -> OTelSdkResult {
+        self.inner.shutdown()
+    }
+
+    fn event_enabled(&self, level: Severity, target: &str, name: Option<&str>) -> bool {
+        self.inner.event_enabled(level, target, name)
     }
 
     fn set_resource(&mut self, resource: &Resource) {

@@ -25,7 +25,8 @@
 //! ```
 //!
 //! [`OtlpConfig::install`] does the same and also sets the global tracer provider, meter
-//! provider and propagator. Exports run on a background thread owned by the pipelines, so
+//! provider and propagator (the API has no global logger provider: see [Logs](#logs)).
+//! Exports run on background threads owned by the pipelines, so
 //! neither a Tokio runtime nor a particular runtime flavour is required, and an unreachable
 //! endpoint only ever shows up as an error from [`Telemetry::force_flush`] or
 //! [`Telemetry::shutdown`] (and lost data), never as a panic.
@@ -33,12 +34,13 @@
 //! # Choosing exporters
 //!
 //! Each signal goes to OTLP (the default), to the [console] or nowhere:
-//! [`OtlpConfig::traces_exporter`] and [`OtlpConfig::metrics_exporter`] in code, or
-//! `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` (`otlp`, `console`, `none`) read by
+//! [`OtlpConfig::traces_exporter`], [`OtlpConfig::metrics_exporter`] and
+//! [`OtlpConfig::logs_exporter`] in code, or `OTEL_TRACES_EXPORTER` /
+//! `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` (`otlp`, `console`, `none`) read by
 //! [`OtlpConfig::from_env`]. Metrics set to `none` (or `MISTRAL_OTEL_METRICS=false`) build
-//! no meter provider at all, so a traces-only backend never receives a metrics export.
-//! `OTEL_SDK_DISABLED=true` turns everything off: nothing is exported and `install` sets
-//! no global.
+//! no meter provider at all, and logs set to `none` no logger provider, so a traces-only
+//! backend never receives a metrics or logs export. `OTEL_SDK_DISABLED=true` turns
+//! everything off: nothing is exported and `install` sets no global.
 //!
 //! ```
 //! use mistral_otel_export::{OtlpConfig, SignalExporter};
@@ -52,6 +54,47 @@
 //!     .build()?;
 //! let tracer = telemetry.tracer_provider().tracer("mistral-otel");
 //! tracer.in_span("invoke_agent support", |_cx| { /* printed when it ends */ });
+//! telemetry.shutdown()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Logs
+//!
+//! The middleware emits its GenAI events (`gen_ai.client.inference.operation.details`,
+//! with structured content as map and list attributes) as OpenTelemetry log records.
+//! [`Telemetry::logger_provider`] is an SDK logger provider exporting them over OTLP (the
+//! same endpoint, headers and protocol handling as traces, with the `..._LOGS_...`
+//! variables for the logs signal alone, and `/v1/logs` over HTTP) through the SDK's
+//! thread-based batch log processor, so logs need no runtime either; or printing one line
+//! per record with `OTEL_LOGS_EXPORTER=console`. Flush and shutdown cover logs too.
+//!
+//! **Default: on, over OTLP**, as in every OpenTelemetry SDK. Backends that take traces
+//! only fail every logs export, so the [Jaeger](jaeger) and [Braintrust](braintrust)
+//! presets turn logs off, and for another traces-only backend (Arize Phoenix, Zipkin,
+//! ...) set `OTEL_LOGS_EXPORTER=none`. See [`OtlpConfig`#logs](OtlpConfig#logs).
+//!
+//! opentelemetry 0.33 has no global logger provider (`opentelemetry::global` has tracer,
+//! meter and propagator setters only), so `install` cannot make the logger provider
+//! global: hand it to the middleware.
+//!
+//! ```
+//! use mistral_otel_export::{OtlpConfig, SignalExporter};
+//! use opentelemetry::logs::{LogRecord, Logger, LoggerProvider, Severity};
+//!
+//! # fn main() -> Result<(), mistral_otel_export::ExportError> {
+//! let telemetry = OtlpConfig::new()
+//!     .traces_exporter(SignalExporter::None)
+//!     .metrics_exporter(SignalExporter::None)
+//!     .logs_exporter(SignalExporter::Console)
+//!     .build()?;
+//! // what the middleware does with the provider it was given
+//! let logger = telemetry.logger_provider().expect("logs are on").logger("mistral-otel");
+//! let mut record = logger.create_log_record();
+//! record.set_event_name("gen_ai.client.inference.operation.details");
+//! record.set_severity_number(Severity::Info);
+//! record.add_attribute("gen_ai.operation.name", "chat");
+//! logger.emit(record); // one line on stderr
 //! telemetry.shutdown()?;
 //! # Ok(())
 //! # }

@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use opentelemetry_sdk::error::OTelSdkError;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use crate::error::ExportError;
 
-/// A tracer provider and (unless metrics are off) a meter provider, exporting over OTLP
-/// or to the console as configured.
+/// A tracer provider and (unless turned off) a meter provider and a logger provider,
+/// exporting over OTLP or to the console as configured.
 ///
 /// Clones of the providers keep working after this value is dropped; the pipelines stop
 /// when the last clone is gone or at [`Telemetry::shutdown`].
@@ -17,6 +18,7 @@ use crate::error::ExportError;
 pub struct Telemetry {
     pub(crate) tracer_provider: SdkTracerProvider,
     pub(crate) meter_provider: Option<SdkMeterProvider>,
+    pub(crate) logger_provider: Option<SdkLoggerProvider>,
     pub(crate) bound: Duration,
     /// `OTEL_SDK_DISABLED=true`: nothing exported, no global set.
     pub(crate) disabled: bool,
@@ -34,8 +36,32 @@ impl Telemetry {
         self.meter_provider.as_ref()
     }
 
+    /// The logger provider for log records (the middleware's GenAI events, such as
+    /// `gen_ai.client.inference.operation.details`), `None` when logs are off (switch
+    /// off, logs exporter `none`, a traces-only preset, or the SDK disabled).
+    ///
+    /// The OpenTelemetry API (0.33) has no global logger provider, so
+    /// [`OtlpConfig::install`](crate::OtlpConfig::install) cannot install this one: hand it
+    /// to the middleware yourself.
+    ///
+    /// ```ignore
+    /// let telemetry = mistral_otel_export::OtlpConfig::from_env().install()?;
+    /// let mut tracing = mistral_otel::MistralTracing::builder();
+    /// if let Some(logger_provider) = telemetry.logger_provider() {
+    ///     tracing = tracing.logger_provider(logger_provider);
+    /// }
+    /// let middleware = tracing.build();
+    /// ```
+    ///
+    /// Records emitted inside a span carry its trace and span ids. They are batched (see
+    /// [`OtlpConfig::batch_delay`](crate::OtlpConfig::batch_delay)) and sent on
+    /// [`Telemetry::force_flush`] and [`Telemetry::shutdown`] too.
+    pub fn logger_provider(&self) -> Option<&SdkLoggerProvider> {
+        self.logger_provider.as_ref()
+    }
+
     /// Whether `OTEL_SDK_DISABLED=true` turned everything off: the tracer provider
-    /// records and exports nothing, there is no meter provider, and
+    /// records and exports nothing, there is no meter or logger provider, and
     /// [`OtlpConfig::install`](crate::OtlpConfig::install) set no global.
     ///
     /// ```
@@ -48,6 +74,7 @@ impl Telemetry {
     /// .install()?;
     /// assert!(telemetry.is_disabled());
     /// assert!(telemetry.meter_provider().is_none());
+    /// assert!(telemetry.logger_provider().is_none());
     /// # Ok(())
     /// # }
     /// ```
@@ -55,19 +82,24 @@ impl Telemetry {
         self.disabled
     }
 
-    /// Exports every finished span and the current metrics now, waiting for the answers,
-    /// at most [`OtlpConfig::flush_timeout`](crate::OtlpConfig::flush_timeout) (default
-    /// 5 s) for both signals together. An unreachable or silent endpoint shows up here as
-    /// an error ([`ExportError::Timeout`] past the bound); nothing panics.
+    /// Exports every finished span, the current metrics and every emitted log record now,
+    /// waiting for the answers, at most
+    /// [`OtlpConfig::flush_timeout`](crate::OtlpConfig::flush_timeout) (default 5 s) for
+    /// all signals together. An unreachable or silent endpoint shows up here as an error
+    /// ([`ExportError::Timeout`] past the bound); nothing panics.
     pub fn force_flush(&self) -> Result<(), ExportError> {
-        let (traces, metrics) = (self.tracer_provider.clone(), self.meter_provider.clone());
+        let (traces, metrics, logs) = (
+            self.tracer_provider.clone(),
+            self.meter_provider.clone(),
+            self.logger_provider.clone(),
+        );
         bounded("flush", self.bound, move || {
-            flush(&traces, metrics.as_ref())
+            flush(&traces, metrics.as_ref(), logs.as_ref())
         })
     }
 
-    /// Exports what is left, then stops both pipelines (global providers set by `install`
-    /// stop too: they are clones). Returns within
+    /// Exports what is left, then stops every pipeline (global providers set by `install`
+    /// stop too: they are clones, and so are logger providers handed to the middleware). Returns within
     /// [`OtlpConfig::flush_timeout`](crate::OtlpConfig::flush_timeout) (default 5 s) on
     /// the calling thread, whatever the collector does; from async code use
     /// [`Telemetry::shutdown_async`], which blocks no runtime worker.
@@ -121,10 +153,22 @@ impl Telemetry {
             }
             None => Ok(()),
         };
-        traces.and(metrics)
+        let logs = match &self.logger_provider {
+            Some(l) => {
+                l.shutdown_with_timeout(self.bound)
+                    .map_err(|source| ExportError::Shutdown {
+                        signal: "logs",
+                        source,
+                    })
+            }
+            None => Ok(()),
+        };
+        traces.and(metrics).and(logs)
     }
 
-    /// Sets the global providers and propagator; nothing when the SDK is disabled.
+    /// Sets the global providers and propagator; nothing when the SDK is disabled. The
+    /// API has no global logger provider: the logger provider is only handed out by
+    /// [`Telemetry::logger_provider`].
     pub(crate) fn set_global(&self) {
         use opentelemetry::propagation::TextMapCompositePropagator;
         use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -147,6 +191,7 @@ impl Telemetry {
 fn flush(
     traces: &SdkTracerProvider,
     metrics: Option<&SdkMeterProvider>,
+    logs: Option<&SdkLoggerProvider>,
 ) -> Result<(), ExportError> {
     let traces = traces.force_flush().map_err(|source| ExportError::Flush {
         signal: "traces",
@@ -159,7 +204,14 @@ fn flush(
         }),
         None => Ok(()),
     };
-    traces.and(metrics)
+    let logs = match logs {
+        Some(l) => l.force_flush().map_err(|source| ExportError::Flush {
+            signal: "logs",
+            source,
+        }),
+        None => Ok(()),
+    };
+    traces.and(metrics).and(logs)
 }
 
 /// Run `work` on a thread of its own and wait for it at most `bound`: the SDK's flush and

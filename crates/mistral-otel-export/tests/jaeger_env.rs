@@ -1,4 +1,5 @@
-//! The Jaeger preset is traces only whatever the process environment says about metrics.
+//! The Jaeger preset is traces only whatever the process environment says about metrics
+//! and logs.
 //! Alone in its binary (its own process), because it sets process-wide variables.
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,7 @@ use opentelemetry::trace::{Tracer, TracerProvider};
 use otlp_receiver::{ExportKind, OtlpReceiver};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jaeger_preset_builds_no_meter_provider_whatever_the_metrics_variables_say() {
+async fn jaeger_preset_builds_no_meter_or_logger_provider_whatever_the_variables_say() {
     let receiver = OtlpReceiver::start().await.unwrap();
     // SAFETY: this test binary runs no other test, so nothing reads the environment concurrently.
     unsafe {
@@ -21,9 +22,11 @@ async fn jaeger_preset_builds_no_meter_provider_whatever_the_metrics_variables_s
         std::env::set_var("OTEL_METRICS_EXPORTER", "otlp");
         std::env::set_var("MISTRAL_OTEL_METRICS", "true");
         std::env::set_var("OTEL_METRIC_EXPORT_INTERVAL", "100");
+        std::env::set_var("OTEL_LOGS_EXPORTER", "otlp");
     }
     let telemetry = mistral_otel_export::jaeger::config().build().unwrap();
     assert!(telemetry.meter_provider().is_none());
+    assert!(telemetry.logger_provider().is_none());
     telemetry
         .tracer_provider()
         .tracer("jaeger-env")

@@ -18,6 +18,8 @@ pub enum ExportKind {
     Traces,
     /// `ExportMetricsServiceRequest`.
     Metrics,
+    /// `ExportLogsServiceRequest`.
+    Logs,
 }
 
 /// One export request exactly as the receiver saw it.
@@ -25,8 +27,9 @@ pub enum ExportKind {
 pub struct ReceivedExport {
     /// The transport it came on.
     pub transport: Transport,
-    /// The request path: `/otel/v1/traces` over HTTP,
-    /// `/opentelemetry.proto.collector.trace.v1.TraceService/Export` over gRPC.
+    /// The request path: `/otel/v1/traces`, `/v1/logs` over HTTP,
+    /// `/opentelemetry.proto.collector.trace.v1.TraceService/Export` or
+    /// `/opentelemetry.proto.collector.logs.v1.LogsService/Export` over gRPC.
     pub path: String,
     /// Every request header (gRPC metadata included), names in lower case, in arrival order.
     /// Non-UTF-8 values are decoded lossily.

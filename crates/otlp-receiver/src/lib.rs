@@ -1,6 +1,6 @@
 //! An in-process OTLP receiver for tests and benchmarks: it listens on `127.0.0.1` for
 //! OTLP/gRPC and OTLP/HTTP (protobuf or JSON) and keeps every export exactly as it
-//! arrived, decoded into spans and metrics.
+//! arrived, decoded into spans, metrics and log records.
 //!
 //! ```
 //! use std::time::Duration;
@@ -42,11 +42,48 @@
 //! ```
 //!
 //! Faults are injected with [`OtlpReceiver::set_behavior`]: answer errors, answer slowly, or
-//! hold requests without answering, to see what an exporter does then.
+//! hold requests without answering, to see what an exporter does then. They apply to every
+//! signal alike.
+//!
+//! Log records (the Logs service over gRPC, `POST …/v1/logs` over HTTP) come back as
+//! [`ReceivedLog`]s, with structured bodies and attributes as JSON:
+//!
+//! ```
+//! use std::time::Duration;
+//! use otlp_receiver::{ExportKind, OtlpReceiver};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let receiver = OtlpReceiver::start().await?;
+//! let body = r#"{"resourceLogs":[{"scopeLogs":[{"scope":{"name":"mistral-otel"},"logRecords":[{
+//!     "eventName":"gen_ai.client.inference.operation.details","severityNumber":9,
+//!     "traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+//!     "attributes":[{"key":"gen_ai.input.messages","value":{"arrayValue":{"values":[
+//!         {"kvlistValue":{"values":[{"key":"role","value":{"stringValue":"user"}}]}}]}}}]}]}]}]}"#;
+//! reqwest::Client::new()
+//!     .post(format!("{}/v1/logs", receiver.http_endpoint()))
+//!     .header("content-type", "application/json")
+//!     .body(body)
+//!     .send()
+//!     .await?
+//!     .error_for_status()?;
+//!
+//! let logs = receiver.wait_for_logs(1, Duration::from_secs(5)).await;
+//! assert_eq!(logs[0].event_name, "gen_ai.client.inference.operation.details");
+//! assert_eq!(logs[0].severity_number, 9); // INFO
+//! assert_eq!(logs[0].span_id, "eee19b7ec3c1b174");
+//! assert_eq!(logs[0].attributes["gen_ai.input.messages"], json!([{"role": "user"}]));
+//! assert_eq!(receiver.exports()[0].kind, ExportKind::Logs);
+//! receiver.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
 
 mod error;
 mod export;
+mod log;
 mod otlp_grpc;
 mod otlp_http;
 mod span;
@@ -63,6 +100,7 @@ use tokio::time::Instant;
 
 pub use error::ReceiverError;
 pub use export::{Behavior, ExportKind, ReceivedExport, Transport};
+pub use log::ReceivedLog;
 pub use span::ReceivedSpan;
 
 use store::Store;
@@ -113,7 +151,8 @@ impl OtlpReceiver {
     }
 
     /// The OTLP/HTTP base endpoint, `http://127.0.0.1:PORT`, without a path: exporters
-    /// append `/v1/traces` or `/v1/metrics`, and any prefix (`/otel`) is accepted.
+    /// append `/v1/traces`, `/v1/metrics` or `/v1/logs`, and any prefix (`/otel`) is
+    /// accepted.
     pub fn http_endpoint(&self) -> String {
         format!("http://{}", self.http_addr)
     }
@@ -131,6 +170,19 @@ impl OtlpReceiver {
     /// Every `ResourceMetrics` received so far, in arrival order.
     pub fn metrics(&self) -> Vec<ResourceMetrics> {
         self.store.metrics()
+    }
+
+    /// Every log record received so far, flattened in arrival order.
+    pub fn logs(&self) -> Vec<ReceivedLog> {
+        self.store.logs()
+    }
+
+    /// Waits until at least `n` log records were received or `timeout` passed, and
+    /// returns the log records received by then (possibly fewer than `n`).
+    pub async fn wait_for_logs(&self, n: usize, timeout: Duration) -> Vec<ReceivedLog> {
+        self.wait_until(|store| store.log_count() >= n, timeout)
+            .await;
+        self.logs()
     }
 
     /// Waits until at least `n` spans were received or `timeout` passed, and returns the
@@ -179,7 +231,7 @@ impl OtlpReceiver {
         self.store.total_bytes()
     }
 
-    /// Forgets everything received so far.
+    /// Forgets everything received so far: exports, spans, metrics and log records.
     pub fn clear(&self) {
         self.store.clear();
     }

@@ -1,4 +1,4 @@
-//! OTLP/gRPC: tonic's generated trace and metrics services, served by axum behind a
+//! OTLP/gRPC: tonic's generated trace, metrics and logs services, served by axum behind a
 //! middleware that keeps the request exactly as it arrived.
 
 use std::sync::Arc;
@@ -6,6 +6,12 @@ use std::sync::Arc;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -47,7 +53,8 @@ impl WireRequest {
 
 pub(crate) fn router(store: Arc<Store>) -> axum::Router {
     tonic::service::Routes::new(TraceServiceServer::new(TraceSink(Arc::clone(&store))))
-        .add_service(MetricsServiceServer::new(MetricsSink(store)))
+        .add_service(MetricsServiceServer::new(MetricsSink(Arc::clone(&store))))
+        .add_service(LogsServiceServer::new(LogsSink(store)))
         .into_axum_router()
         .layer(axum::middleware::from_fn(keep_wire_request))
 }
@@ -132,6 +139,26 @@ impl MetricsService for MetricsSink {
         self.0.record(
             wire.into_export(ExportKind::Metrics),
             Payload::Metrics(request.into_inner()),
+        );
+        answer(&self.0).await
+    }
+}
+
+struct LogsSink(Arc<Store>);
+
+#[tonic::async_trait]
+impl LogsService for LogsSink {
+    async fn export(
+        &self,
+        mut request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        let wire = take_wire_request(
+            &mut request,
+            "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+        );
+        self.0.record(
+            wire.into_export(ExportKind::Logs),
+            Payload::Logs(request.into_inner()),
         );
         answer(&self.0).await
     }

@@ -1,4 +1,5 @@
-//! OTLP/HTTP: `POST` on any path ending in `/v1/traces` or `/v1/metrics`, protobuf or JSON.
+//! OTLP/HTTP: `POST` on any path ending in `/v1/traces`, `/v1/metrics` or `/v1/logs`,
+//! protobuf or JSON.
 
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{Method, StatusCode, header};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
@@ -25,6 +27,8 @@ async fn export(State(store): State<Arc<Store>>, request: Request) -> Response {
         ExportKind::Traces
     } else if path.ends_with("/v1/metrics") {
         ExportKind::Metrics
+    } else if path.ends_with("/v1/logs") {
+        ExportKind::Logs
     } else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -79,12 +83,18 @@ fn decode(kind: ExportKind, json: bool, raw: &[u8]) -> Payload {
         (ExportKind::Metrics, true) => serde_json::from_slice::<ExportMetricsServiceRequest>(raw)
             .ok()
             .map(Payload::Metrics),
+        (ExportKind::Logs, false) => ExportLogsServiceRequest::decode(raw)
+            .ok()
+            .map(Payload::Logs),
+        (ExportKind::Logs, true) => serde_json::from_slice::<ExportLogsServiceRequest>(raw)
+            .ok()
+            .map(Payload::Logs),
     };
     decoded.unwrap_or(Payload::Undecodable)
 }
 
 /// A full success: the empty `Export*ServiceResponse` (no partial success), in the
-/// request's encoding. Both response messages encode to zero bytes when empty.
+/// request's encoding. Every response message encodes to zero bytes when empty.
 fn success(json: bool) -> Response {
     let (content_type, body) = if json {
         ("application/json", Body::from("{}"))

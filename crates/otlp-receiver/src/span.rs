@@ -102,7 +102,7 @@ pub(crate) fn attributes(pairs: &[KeyValue]) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn any_value_to_json(value: Option<&AnyValue>) -> Value {
+pub(crate) fn any_value_to_json(value: Option<&AnyValue>) -> Value {
     use any_value::Value as V;
     match value.and_then(|v| v.value.as_ref()) {
         None => Value::Null,

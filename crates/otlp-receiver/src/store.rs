@@ -2,18 +2,21 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::ResourceMetrics;
 use tokio::sync::{Notify, watch};
 
 use crate::export::{Behavior, ReceivedExport};
+use crate::log::ReceivedLog;
 use crate::span::{ReceivedSpan, flatten_into};
 
 /// The decoded body of an export.
 pub(crate) enum Payload {
     Traces(ExportTraceServiceRequest),
     Metrics(ExportMetricsServiceRequest),
+    Logs(ExportLogsServiceRequest),
     /// The body did not decode; the raw bytes are still kept.
     Undecodable,
 }
@@ -134,6 +137,26 @@ impl Store {
             })
             .flatten()
             .collect()
+    }
+
+    pub(crate) fn logs(&self) -> Vec<ReceivedLog> {
+        let mut logs = Vec::new();
+        for record in lock(&self.records).iter() {
+            if let Payload::Logs(request) = &record.payload {
+                crate::log::flatten_into(request, &mut logs);
+            }
+        }
+        logs
+    }
+
+    pub(crate) fn log_count(&self) -> usize {
+        lock(&self.records)
+            .iter()
+            .map(|r| match &r.payload {
+                Payload::Logs(request) => crate::log::count(request),
+                _ => 0,
+            })
+            .sum()
     }
 
     pub(crate) fn total_bytes(&self) -> usize {
