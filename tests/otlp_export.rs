@@ -304,3 +304,56 @@ async fn braintrust_receives_native_attributes_on_its_path_with_both_headers() {
     );
     braintrust.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genai_events_reach_a_collector_as_log_records_in_their_spans_trace() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let collector = OtlpReceiver::start().await.unwrap();
+        let endpoint = match protocol {
+            Protocol::Grpc => collector.grpc_endpoint(),
+            Protocol::HttpProtobuf => collector.http_endpoint(),
+        };
+        let telemetry = OtlpConfig::new()
+            .protocol(protocol)
+            .endpoint(endpoint)
+            .service_name("otlp-events")
+            .metrics(false)
+            .batch_delay(Duration::from_millis(50))
+            .build()
+            .unwrap();
+        let mw = MistralTracing::builder()
+            .host("127.0.0.1")
+            .tracer_provider(telemetry.tracer_provider())
+            .logger_provider(telemetry.logger_provider().unwrap())
+            .content_capture(mistral_otel::capture::ContentCapture::EventOnly)
+            .build();
+        let server = server("mistral").await;
+        let fixtures = fixtures("mistral");
+        drop(send_case(&client(mw), &fixtures, &server, "start_web_search").await);
+        telemetry.force_flush().unwrap();
+        telemetry.shutdown().unwrap();
+
+        let logs = collector.logs();
+        assert_eq!(logs.len(), 1, "{protocol:?}");
+        let record = &logs[0];
+        assert_eq!(record.event_name, "gen_ai.client.inference.operation.details");
+        assert_eq!(record.severity_number, 5, "DEBUG");
+        let turn = collector
+            .spans()
+            .into_iter()
+            .find(|s| s.name.starts_with("invoke_agent"))
+            .unwrap();
+        assert_eq!(record.trace_id, turn.trace_id, "{protocol:?}");
+        assert_eq!(record.span_id, turn.span_id, "{protocol:?}");
+        // structured content over the wire (a kvlist / array), not JSON text
+        let input = &record.attributes["gen_ai.input.messages"];
+        assert_eq!(input[0]["role"], "user", "{protocol:?}: {input}");
+        assert!(record.attributes["gen_ai.output.messages"].is_array());
+        // and no content on the spans
+        assert!(turn.attributes.get("gen_ai.input.messages").is_none());
+        assert_eq!(
+            record.resource.get("service.name").and_then(Value::as_str),
+            Some("otlp-events")
+        );
+    }
+}
