@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::WireError;
 use crate::entry::{Content, parse_chunk};
 use crate::error::{ApiError, parse_error_body};
+use crate::guardrail::{GuardrailResult, guardrail_results};
 use crate::lenient::{self, Object};
 use crate::pruned::{Pruned, parse_object_pruned};
 use crate::request::{ToolDefinition, parse_object, tools};
@@ -113,6 +114,8 @@ pub struct CompletionResponse {
     pub usage: Option<Usage>,
     /// `choices`, in order.
     pub choices: Vec<Choice>,
+    /// What the configured guardrails found (shown in Mistral's docs, not in its models).
+    pub guardrails: Vec<GuardrailResult>,
 }
 
 /// One choice of a completion.
@@ -354,6 +357,10 @@ pub fn parse_completion_response_with(
             .filter(|u| u.is_object())
             .map(Usage::from_json),
         choices,
+        guardrails: obj
+            .get("guardrails")
+            .map(guardrail_results)
+            .unwrap_or_default(),
     })
 }
 

@@ -238,6 +238,7 @@ impl<T: Copy + Ord> CompletionFold<T> {
     /// answered it (message content only while capturing).
     pub fn response(&self) -> CompletionResponse {
         CompletionResponse {
+            guardrails: Vec::new(),
             id: self.id.clone(),
             model: self.model.clone(),
             object: self.object.clone(),

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::guardrail::{GuardrailResult, guardrail_results};
 use crate::lenient::{self, Object};
 
 /// What an error body says, whatever its envelope.
@@ -18,6 +19,8 @@ pub struct ApiError {
     pub param: Option<String>,
     /// `request_id`
     pub request_id: Option<String>,
+    /// What the guardrails found, when a guardrail blocked the request or failed.
+    pub guardrails: Vec<GuardrailResult>,
 }
 
 /// Read an error body. Handles `{object:"error", message: string | {detail:[…]}, type,
@@ -35,6 +38,15 @@ pub struct ApiError {
 pub fn parse_error_body(body: &[u8]) -> Option<ApiError> {
     let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
         return None;
+    };
+    let guardrails = obj
+        .get("guardrails")
+        .map(guardrail_results)
+        .unwrap_or_default();
+    // `{"error": {"message": ..., "status": 403}, "guardrails": ...}`: a guardrail's block
+    let obj = match obj.get("error") {
+        Some(Value::Object(inner)) if !obj.contains_key("message") => inner.clone(),
+        _ => obj,
     };
     let message = match obj.get("message") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -54,6 +66,7 @@ pub fn parse_error_body(body: &[u8]) -> Option<ApiError> {
             Some(other) => Some(other.to_string()),
         },
         request_id: lenient::string(&obj, "request_id"),
+        guardrails,
     })
 }
 

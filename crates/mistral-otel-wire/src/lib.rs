@@ -63,6 +63,7 @@ mod entry;
 mod error;
 mod event;
 mod fold;
+mod guardrail;
 mod inference;
 mod lenient;
 mod peek;
@@ -89,6 +90,7 @@ pub use entry::{
 pub use error::{ApiError, parse_error_body};
 pub use event::{DeltaContent, StreamEvent, decode_stream_event};
 pub use fold::{MAX_OPEN_OUTPUTS, Output, OutputKind, StreamFold, Terminal, TreeEvent};
+pub use guardrail::{GuardrailConfig, GuardrailResult, guardrail_config, guardrail_results};
 pub use inference::{
     InferenceRequest, InferenceResponse, TranscriptionEvent, decode_transcription_event,
     parse_inference_request, parse_inference_response,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::WireError;
 use crate::entry::{Entry, parse_entry};
+use crate::guardrail::{GuardrailResult, guardrail_results};
 use crate::lenient::{self, ArrayLen, Key, Object, Scalar};
 use crate::pruned::{Pruned, parse_object_pruned};
 use crate::request::parse_object;
@@ -22,6 +23,8 @@ pub struct ConversationResponse {
     pub outputs: Vec<Entry>,
     /// `usage`
     pub usage: Option<Usage>,
+    /// What the configured guardrails found (`guardrails`); empty when none ran.
+    pub guardrails: Vec<GuardrailResult>,
 }
 
 /// Token usage of a call: a turn's `ConversationUsageInfo`, or the `UsageInfo` of a
@@ -151,6 +154,10 @@ fn response_from(obj: &Object) -> ConversationResponse {
             .get("usage")
             .filter(|u| u.is_object())
             .map(Usage::from_json),
+        guardrails: obj
+            .get("guardrails")
+            .map(guardrail_results)
+            .unwrap_or_default(),
     }
 }
 

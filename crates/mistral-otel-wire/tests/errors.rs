@@ -27,6 +27,7 @@ fn validation_error_wrapped_in_message_joins_loc_and_msg() {
             ),
             param: None,
             request_id: None,
+            guardrails: Vec::new(),
         }
     );
 }

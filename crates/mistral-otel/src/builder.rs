@@ -14,7 +14,7 @@ use crate::decorate::Decorator;
 use crate::env::{process_env, resolve_capture, resolve_emit_events};
 use crate::events::{EventSink, LoggerSink};
 use crate::hosts::Targets;
-use crate::links::{AgentNames, PendingCalls, TurnLinks};
+use crate::links::{AgentNames, ClientHandoffs, PendingCalls, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
 use crate::semconv::{Conventions, STABILITY_OPT_IN_ENV};
 use crate::{
@@ -305,6 +305,7 @@ impl MistralTracingBuilder {
                 links: (self.turn_links > 0).then(|| Arc::new(TurnLinks::new(self.turn_links))),
                 agent_names: Arc::new(AgentNames::new(AGENT_NAMES)),
                 pending_calls: Arc::new(PendingCalls::new(AGENT_NAMES)),
+                client_handoffs: Arc::new(ClientHandoffs::new(AGENT_NAMES)),
                 targets: self.targets,
                 cardinality,
             }),

@@ -17,7 +17,7 @@ use crate::decorate::{CallEnd, Child, Decoration, SpanAttributes};
 use crate::events::{
     DETAILS_EVENT, EventSink, GenAiEvent, event_attributes, is_event_key, json_value,
 };
-use crate::links::{Pending, PendingCalls};
+use crate::links::{ClientHandoffs, HandedOff, Pending, PendingCalls};
 use crate::mapping::error::ErrorFacts;
 use crate::semconv::{self as sc, Conventions};
 
@@ -51,6 +51,11 @@ pub(crate) struct CallSpan {
     pub(crate) pending_calls: Option<Arc<PendingCalls>>,
     /// `(tool_call_id, name)` of the calls this turn left waiting.
     pending: Vec<(String, String)>,
+    /// The request asked for client-side handoffs (`handoff_execution: client`): a handoff
+    /// is recorded on the turn, not as the receiving agent's span (it did not run).
+    pub(crate) client_handoffs: Option<Arc<ClientHandoffs>>,
+    /// `(next agent id, handoff)` this turn handed back to the client.
+    handed_off: Option<(Option<String>, HandedOff)>,
     /// The operation of a span named without a model (a multipart upload is not read),
     /// to be named `{operation} {model}` after the model that answered.
     pub(crate) unnamed_model: Option<&'static str>,
@@ -103,6 +108,8 @@ impl CallSpan {
             event_attributes,
             pending_calls: None,
             pending: Vec::new(),
+            client_handoffs: None,
+            handed_off: None,
             unnamed_model: None,
             ended: false,
         }
@@ -166,9 +173,58 @@ impl CallSpan {
             .push((tool_call_id.to_owned(), name.to_owned()));
     }
 
+    /// A handoff the server hands back to the client: an event and the receiving agent on
+    /// the turn, remembered (by conversation and by the receiving agent's id) when the turn
+    /// ends, for the client's next call for that agent. The later event of the same handoff
+    /// (a stream's `agent.handoff.done`) completes it.
+    pub(crate) fn hand_off(
+        &mut self,
+        previous_name: Option<&str>,
+        next_id: Option<&str>,
+        next_name: Option<&str>,
+        at: SystemTime,
+    ) {
+        let mut attrs = Vec::new();
+        if let Some(v) = next_id {
+            attrs.push(KeyValue::new(
+                sc::MISTRAL_HANDOFF_NEXT_AGENT_ID,
+                v.to_owned(),
+            ));
+        }
+        if let Some(v) = next_name {
+            attrs.push(KeyValue::new(
+                sc::MISTRAL_HANDOFF_NEXT_AGENT_NAME,
+                v.to_owned(),
+            ));
+        }
+        if let Some(v) = previous_name {
+            attrs.push(KeyValue::new(
+                sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME,
+                v.to_owned(),
+            ));
+        }
+        self.cx
+            .span()
+            .add_event_with_timestamp(sc::MISTRAL_HANDOFF_EVENT, at, attrs.clone());
+        self.set_attributes(
+            attrs
+                .into_iter()
+                .filter(|kv| kv.key.as_str() != sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME),
+        );
+        self.handed_off = Some((
+            next_id.map(str::to_owned),
+            HandedOff {
+                span: self.cx.span().span_context().clone(),
+                previous_agent_name: previous_name.map(str::to_owned),
+                next_agent_name: next_name.map(str::to_owned),
+            },
+        ));
+    }
+
     /// Status ERROR, `error.type`, `mistral_ai.error.code` and an `exception` event.
     pub(crate) fn fail(&mut self, facts: &ErrorFacts) {
         fail_span(&self.cx, facts);
+        crate::mapping::guardrail::record_results(&self.cx.span(), &facts.guardrails);
         if self.events.is_some() {
             self.event_attributes
                 .push(KeyValue::new(sc::ERROR_TYPE, facts.error_type.clone()));
@@ -273,6 +329,16 @@ impl CallSpan {
             self.set_attribute(KeyValue::new(sc::MISTRAL_CONTENT_TRUNCATED, true));
         }
         self.emit_event(at);
+        if let (Some(memory), Some((next_id, handoff))) =
+            (self.client_handoffs.take(), self.handed_off.take())
+        {
+            if let Some(conv) = &self.conversation_id {
+                memory.put(conv, handoff.clone());
+            }
+            if let Some(id) = next_id {
+                memory.put(&id, handoff);
+            }
+        }
         if let Some(memory) = self.pending_calls.take() {
             let span = self.cx.span().span_context().clone();
             for (id, tool_name) in std::mem::take(&mut self.pending) {

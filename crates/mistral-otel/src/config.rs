@@ -10,7 +10,7 @@ use crate::capture::{ContentCapture, ContentPolicy};
 use crate::decorate::Decorator;
 use crate::events::EventSink;
 use crate::hosts::Targets;
-use crate::links::{AgentNames, PendingCalls, TurnLinks};
+use crate::links::{AgentNames, ClientHandoffs, PendingCalls, TurnLinks};
 use crate::metrics::{Cardinality, Instruments};
 use crate::semconv::Conventions;
 
@@ -57,6 +57,8 @@ pub(crate) struct Config {
     pub(crate) agent_names: Arc<AgentNames>,
     /// Function calls waiting for a confirmation, by tool call id.
     pub(crate) pending_calls: Arc<PendingCalls>,
+    /// Handoffs handed back to the client, by conversation and by receiving agent.
+    pub(crate) client_handoffs: Arc<ClientHandoffs>,
     pub(crate) targets: Targets,
     pub(crate) cardinality: Arc<Cardinality>,
     /// Which names the spans and metrics carry.

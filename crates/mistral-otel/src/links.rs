@@ -33,6 +33,18 @@ pub(crate) struct Pending {
 /// Tool call id → the call waiting for its confirmation.
 pub(crate) type PendingCalls = Recent<Pending>;
 
+/// A handoff the server handed back to the client (`handoff_execution: client`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HandedOff {
+    /// The turn that handed off.
+    pub(crate) span: SpanContext,
+    pub(crate) previous_agent_name: Option<String>,
+    pub(crate) next_agent_name: Option<String>,
+}
+
+/// Conversation id, and the receiving agent's id → the handoff the client is to carry out.
+pub(crate) type ClientHandoffs = Recent<HandedOff>;
+
 /// A map from id to `V`, evicting the least recently used entry past `capacity`.
 #[derive(Debug)]
 pub(crate) struct Recent<V> {
@@ -73,6 +85,12 @@ impl<V: Clone> Recent<V> {
             inner.compact();
         }
         found
+    }
+
+    /// The value remembered for `id`, forgotten.
+    pub(crate) fn take(&self, id: &str) -> Option<V> {
+        let mut inner = self.inner.lock().ok()?;
+        inner.map.remove(id).map(|(v, _)| v)
     }
 
     /// Remember `span` for `conversation_id`.

@@ -286,6 +286,15 @@ impl MistralTracing {
             call.events = self.config.events.clone();
         }
         if route.operation.is_turn() {
+            let client_side = planned
+                .parsed
+                .turn
+                .as_ref()
+                .and_then(|t| t.handoff_execution.as_deref())
+                == Some("client");
+            if client_side {
+                call.client_handoffs = Some(self.config.client_handoffs.clone());
+            }
             call.pending_calls = Some(self.config.pending_calls.clone());
             self.record_answers(&mut call, &planned.answers, planned.family.metrics());
         }
@@ -353,10 +362,22 @@ impl MistralTracing {
             (Some(cache), Some(conv)) => cache.get(conv),
             _ => None,
         };
-        // a later turn of a named conversation keeps the name
+        // the client's call for the agent a turn handed off to (handoff_execution: client):
+        // in the same conversation, or a start for that agent
+        let handed = route
+            .conversation_id
+            .and_then(|c| self.config.client_handoffs.take(c))
+            .or_else(|| {
+                turn.as_ref()
+                    .and_then(|t| t.agent_id.as_deref())
+                    .and_then(|a| self.config.client_handoffs.take(a))
+            });
+        // a later turn of a named conversation keeps the name (the receiving agent's, after
+        // a client-side handoff)
         let agent_name = ext.get::<AgentName>().map(|a| a.0.clone()).or_else(|| {
             turn.as_ref()
                 .and_then(|p| p.name.clone())
+                .or_else(|| handed.as_ref().and_then(|h| h.next_agent_name.clone()))
                 .or_else(|| previous.as_ref().and_then(|p| p.agent_name.clone()))
         });
         let planned = request::turn_start(
@@ -390,18 +411,29 @@ impl MistralTracing {
         let mut links: Vec<Link> = previous
             .map(|p| vec![Link::with_context(p.span)])
             .unwrap_or_default();
-        for asked in answers.iter().filter_map(|a| a.asked.as_ref()) {
+        let linked = answers
+            .iter()
+            .filter_map(|a| a.asked.as_ref().map(|p| &p.span))
+            .chain(handed.as_ref().map(|h| &h.span));
+        for span in linked {
             if !links
                 .iter()
-                .any(|l| l.span_context.span_id() == asked.span.span_id())
+                .any(|l| l.span_context.span_id() == span.span_id())
             {
-                links.push(Link::with_context(asked.span.clone()));
+                links.push(Link::with_context(span.clone()));
             }
+        }
+        let mut attributes = planned.attributes;
+        if let Some(previous_agent) = handed.as_ref().and_then(|h| h.previous_agent_name.clone()) {
+            attributes.push(KeyValue::new(
+                sc::MISTRAL_HANDOFF_PREVIOUS_AGENT_NAME,
+                previous_agent,
+            ));
         }
         Planned {
             start: CallStart {
                 name: Cow::Owned(planned.span_name),
-                attributes: planned.attributes,
+                attributes,
                 links,
             },
             family: Family::Turn {
@@ -558,7 +590,7 @@ impl MistralTracing {
             },
             family: Family::Resource {
                 operation: route.operation,
-                known: PathIds::of(route),
+                known: PathIds::of(route, url.query()),
             },
             parsed: Parsed::default(),
             stream: accept_stream,

@@ -98,6 +98,15 @@ pub const GEN_AI_TRANSFER_MODE: &str = "gen_ai.transfer.mode";
 pub const GEN_AI_TRANSFER_TARGET_NAME: &str = "gen_ai.transfer.target.name";
 /// `gen_ai.tool.name` of a handoff's transfer span (Mistral exposes no tool of its own).
 pub const HANDOFF_TOOL: &str = "handoff";
+/// The span event of a handoff the server handed back to the client
+/// (`handoff_execution: client`): `mistral_ai.handoff`.
+pub const MISTRAL_HANDOFF_EVENT: &str = "mistral_ai.handoff";
+/// `mistral_ai.handoff.next_agent_id`: the agent a client-side handoff goes to.
+pub const MISTRAL_HANDOFF_NEXT_AGENT_ID: &str = "mistral_ai.handoff.next_agent_id";
+/// `mistral_ai.handoff.next_agent_name`
+pub const MISTRAL_HANDOFF_NEXT_AGENT_NAME: &str = "mistral_ai.handoff.next_agent_name";
+/// `mistral_ai.agent.version_alias`: the alias a request names as the agent's version.
+pub const MISTRAL_AGENT_VERSION_ALIAS: &str = "mistral_ai.agent.version_alias";
 /// `gen_ai.conversation.id`
 pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 /// `gen_ai.request.stream`
@@ -210,6 +219,24 @@ pub const MISTRAL_STORE: &str = "mistral_ai.conversation.store";
 pub const MISTRAL_HANDOFF_EXECUTION: &str = "mistral_ai.conversation.handoff_execution";
 /// `mistral_ai.guardrails`
 pub const MISTRAL_GUARDRAILS: &str = "mistral_ai.guardrails";
+/// `mistral_ai.guardrail.names`: the guardrails a request configures.
+pub const MISTRAL_GUARDRAIL_NAMES: &str = "mistral_ai.guardrail.names";
+/// `mistral_ai.guardrail.actions`: their actions (`block` / `none`), in the same order.
+pub const MISTRAL_GUARDRAIL_ACTIONS: &str = "mistral_ai.guardrail.actions";
+/// `mistral_ai.guardrail.block_on_error`: a failed evaluation blocks the request.
+pub const MISTRAL_GUARDRAIL_BLOCK_ON_ERROR: &str = "mistral_ai.guardrail.block_on_error";
+/// The span event of one guardrail's result: `mistral_ai.guardrail.result`.
+pub const MISTRAL_GUARDRAIL_RESULT_EVENT: &str = "mistral_ai.guardrail.result";
+/// `mistral_ai.guardrail.name` (on the result event)
+pub const MISTRAL_GUARDRAIL_NAME: &str = "mistral_ai.guardrail.name";
+/// `mistral_ai.guardrail.action` (on the result event): what it did.
+pub const MISTRAL_GUARDRAIL_ACTION: &str = "mistral_ai.guardrail.action";
+/// `mistral_ai.guardrail.violated`: whether the input violated a guardrail.
+pub const MISTRAL_GUARDRAIL_VIOLATED: &str = "mistral_ai.guardrail.violated";
+/// `mistral_ai.guardrail.categories`: the categories found violated.
+pub const MISTRAL_GUARDRAIL_CATEGORIES: &str = "mistral_ai.guardrail.categories";
+/// `mistral_ai.guardrail.error`: why an evaluation failed.
+pub const MISTRAL_GUARDRAIL_ERROR: &str = "mistral_ai.guardrail.error";
 /// `mistral_ai.usage.total_tokens`
 pub const MISTRAL_USAGE_TOTAL_TOKENS: &str = "mistral_ai.usage.total_tokens";
 /// `mistral_ai.usage.connector_tokens`

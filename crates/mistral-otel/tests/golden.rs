@@ -67,6 +67,11 @@ async fn completion_inference_and_platform_fixtures_match_their_golden_trees() {
     check_set("api").await;
 }
 
+#[tokio::test]
+async fn features_of_2026_match_their_golden_trees() {
+    check_set("features").await;
+}
+
 /// Real traffic recorded from the live API (`tests/fixtures/real/`).
 #[tokio::test]
 async fn real_recordings_match_their_golden_trees() {

@@ -1,7 +1,8 @@
 //! The trees that differ under the latest conventions (`semantic-conventions-genai`
 //! v0.1.0): a handoff is the transfer specialisation of `execute_tool` followed by the
 //! receiving agent's span, linked to it (as the conventions' agent-interaction example
-//! shows), for a streamed handoff and a plain one; the turn span says whether it streamed.
+//! shows), for a streamed handoff and a plain one (server-side; a handoff handed back to
+//! the client is on the turn, see `api_2026.rs`); the turn span says whether it streamed.
 //! Golden trees in `tests/golden/latest/`.
 #![allow(
     clippy::unwrap_used,
@@ -19,8 +20,38 @@ use mistral_otel_test_support::mock::{builder, client, fixtures, send_case};
 use mistral_otel_test_support::{Recorder, attr, attr_str, one};
 use opentelemetry::trace::SpanKind;
 
+/// A plain server-side handoff: the client-side fixture's handoff, then the receiving
+/// agent's answer (as the server runs it when `handoff_execution` is `server`).
+fn with_server_handoff(mut fixtures: mistral_mock::Fixtures) -> mistral_mock::Fixtures {
+    let recorded = fixtures.clone();
+    let case = recorded.case("handoff_client_start").unwrap();
+    let mut response: serde_json::Value =
+        serde_json::from_slice(&recorded.response_body(case).unwrap()).unwrap();
+    response["outputs"].as_array_mut().unwrap().push(serde_json::json!({
+        "object": "entry", "type": "message.output",
+        "created_at": "2026-08-16T11:05:01.402221Z", "completed_at": "2026-08-16T11:05:02.010221Z",
+        "agent_id": "ag_019cad8e776878b5949bb07a48e05c1c", "model": "mistral-medium-latest",
+        "id": "msg_01a00a3f15a07c1e9b2d3f4a5b6c7d8e", "role": "assistant",
+        "content": "I can help with the duplicate charge."
+    }));
+    mistral_otel_test_support::mock::push_case(
+        &mut fixtures,
+        "handoff_server_start",
+        "/v1/conversations",
+        r#"{"inputs":"I was charged twice","agent_id":"ag_019cad8fbf88776b883159fcb56e5352","handoff_execution":"server","stream":false}"#,
+        200,
+        "application/json",
+        response.to_string(),
+    );
+    fixtures
+}
+
 async fn tree(set: &str, case: &str) -> Vec<opentelemetry_sdk::trace::SpanData> {
-    let fixtures = fixtures(set);
+    let fixtures = if set == "features" {
+        with_server_handoff(fixtures(set))
+    } else {
+        fixtures(set)
+    };
     let server = MockServer::builder(fixtures.clone()).start().await.unwrap();
     let recorder = Recorder::new();
     let client = client(
@@ -42,7 +73,7 @@ async fn tree(set: &str, case: &str) -> Vec<opentelemetry_sdk::trace::SpanData> 
 async fn a_handoff_is_a_transfer_then_the_receiving_agents_span_linked_to_it() {
     for (set, case) in [
         ("mistral", "start_stream_agent_handoff"),
-        ("features", "handoff_client_start"),
+        ("features", "handoff_server_start"),
     ] {
         let spans = tree(set, case).await;
         let transfer = one(&spans, "execute_tool handoff billing-agent");

@@ -154,7 +154,19 @@ fn input(request: &CompletionRequest) -> Value {
 fn content(content: &Content) -> Value {
     match content {
         Content::Text(text) => json!(text),
-        Content::Chunks(chunks) => Value::Array(chunks.iter().map(|c| c.to_json()).collect()),
+        Content::Chunks(chunks) => Value::Array(
+            chunks
+                .iter()
+                .map(|c| {
+                    let mut json = c.to_json();
+                    // a thinking chunk's signature is an opaque replay token: never exported
+                    if let Value::Object(map) = &mut json {
+                        map.remove("signature");
+                    }
+                    json
+                })
+                .collect(),
+        ),
     }
 }
 

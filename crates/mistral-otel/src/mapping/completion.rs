@@ -137,11 +137,8 @@ pub(crate) fn completion_start(
     if let Some(v) = req.parallel_tool_calls {
         attrs.push(KeyValue::new(sc::MISTRAL_REQUEST_PARALLEL_TOOL_CALLS, v));
     }
-    if let Some(guardrails) = req.guardrails.as_ref().filter(|g| !g.is_null()) {
-        attrs.push(KeyValue::new(
-            sc::MISTRAL_GUARDRAILS,
-            guardrails.to_string(),
-        ));
+    if let Some(guardrails) = &req.guardrails {
+        attrs.extend(super::guardrail::config_attributes(guardrails));
     }
     if !req.tools.is_empty() {
         attrs.push(tool_definitions(&req.tools, capture));

@@ -11,6 +11,8 @@ pub(crate) struct ErrorFacts {
     pub(crate) code: Option<String>,
     /// The `exception` event's message.
     pub(crate) message: String,
+    /// What the guardrails found, when the body says.
+    pub(crate) guardrails: Vec<mistral_otel_wire::GuardrailResult>,
 }
 
 /// An HTTP status >= 400 with its (possibly capped or absent) body.
@@ -23,6 +25,7 @@ pub(crate) fn http_error(status: u16, body: Option<&[u8]>) -> ErrorFacts {
             error_type: status_text.clone(),
             code: None,
             message: format!("HTTP {status_text}"),
+            guardrails: Vec::new(),
         },
     }
 }
@@ -65,11 +68,15 @@ impl ErrorFacts {
     /// A Mistral error object: its `type` as `error.type` (else `fallback_type`), its code,
     /// its message (else `fallback_message`).
     pub(crate) fn from_api(api: &ApiError, fallback_type: &str, fallback_message: &str) -> Self {
+        // a guardrail's block (or failed evaluation) says so, whatever `type` says
+        let guardrail = super::guardrail::error_type(&api.guardrails, api.code.as_deref());
         Self {
-            error_type: api
-                .error_type
-                .clone()
-                .unwrap_or_else(|| fallback_type.to_owned()),
+            guardrails: api.guardrails.clone(),
+            error_type: guardrail.map(str::to_owned).unwrap_or_else(|| {
+                api.error_type
+                    .clone()
+                    .unwrap_or_else(|| fallback_type.to_owned())
+            }),
             code: api.code.clone(),
             message: api
                 .message
@@ -85,6 +92,7 @@ impl ErrorFacts {
             error_type: transport_error_type(err).to_owned(),
             code: None,
             message: redact_urls(&err.to_string()),
+            guardrails: Vec::new(),
         }
     }
 
@@ -94,6 +102,7 @@ impl ErrorFacts {
             error_type: middleware_error_type(err).to_owned(),
             code: None,
             message: redact_urls(&err.to_string()),
+            guardrails: Vec::new(),
         }
     }
 }

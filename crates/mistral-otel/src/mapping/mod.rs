@@ -4,6 +4,7 @@
 pub(crate) mod completion;
 pub(crate) mod confirmation;
 pub(crate) mod error;
+pub(crate) mod guardrail;
 pub(crate) mod inference;
 pub(crate) mod messages;
 pub(crate) mod request;

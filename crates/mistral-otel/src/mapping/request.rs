@@ -1,6 +1,6 @@
 //! A turn request (start / append / restart) to the turn span's name and start attributes.
 
-use mistral_otel_wire::{Operation, TurnRequest};
+use mistral_otel_wire::{AgentVersion, Operation, TurnRequest};
 use opentelemetry::KeyValue;
 
 use super::{kv_strings, messages};
@@ -103,9 +103,7 @@ pub(crate) fn turn_start(
     if let Some(agent_id) = &req.agent_id {
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, agent_id.clone()));
     }
-    if let Some(version) = &req.agent_version {
-        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_VERSION, version.to_string()));
-    }
+    attrs.extend(req.agent_version.as_ref().map(agent_version));
     if let Some(description) = &req.description {
         attrs.push(KeyValue::new(
             sc::GEN_AI_AGENT_DESCRIPTION,
@@ -121,13 +119,8 @@ pub(crate) fn turn_start(
     if let Some(h) = &req.handoff_execution {
         attrs.push(KeyValue::new(sc::MISTRAL_HANDOFF_EXECUTION, h.clone()));
     }
-    if let Some(guardrails) = &req.guardrails
-        && !guardrails.is_null()
-    {
-        attrs.push(KeyValue::new(
-            sc::MISTRAL_GUARDRAILS,
-            guardrails.to_string(),
-        ));
+    if let Some(guardrails) = &req.guardrails {
+        attrs.extend(super::guardrail::config_attributes(guardrails));
     }
     if let Some(args) = &req.completion_args {
         if let Some(v) = args.temperature {
@@ -153,6 +146,12 @@ pub(crate) fn turn_start(
         }
         if let Some(v) = args.presence_penalty {
             attrs.push(KeyValue::new(sc::GEN_AI_REQUEST_PRESENCE_PENALTY, v));
+        }
+        if let Some(effort) = &args.reasoning_effort {
+            attrs.push(KeyValue::new(
+                sc::MISTRAL_REQUEST_REASONING_EFFORT,
+                effort.clone(),
+            ));
         }
         if let Some(format) = &args.response_format {
             let output_type = if format == "text" { "text" } else { "json" };
@@ -180,6 +179,16 @@ pub(crate) fn turn_start(
     }
     start.attributes = attrs;
     start
+}
+
+/// The agent version a request asks for: a number is `gen_ai.agent.version`; an alias
+/// (`production`) is `mistral_ai.agent.version_alias` (the version it stands for is not in a
+/// turn's response; an agent read answers it).
+pub(crate) fn agent_version(version: &AgentVersion) -> KeyValue {
+    match version {
+        AgentVersion::Number(n) => KeyValue::new(sc::GEN_AI_AGENT_VERSION, n.to_string()),
+        AgentVersion::Alias(alias) => KeyValue::new(sc::MISTRAL_AGENT_VERSION_ALIAS, alias.clone()),
+    }
 }
 
 /// `gen_ai.tool.definitions`: type and name only, or (capturing) the full function schemas.

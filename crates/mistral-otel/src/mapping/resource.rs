@@ -35,13 +35,17 @@ pub(crate) fn start(
         attrs.push(KeyValue::new(sc::GEN_AI_AGENT_ID, id.to_owned()));
     }
     // the version a call names: in the path (`/versions/{version}`) or `?version=N`
-    let version = route.agent_version.map(str::to_owned).or_else(|| {
-        (op == Operation::AgentUpdateVersion)
-            .then(|| query_param(query, "version"))
-            .flatten()
+    let version = route.agent_version.map(str::to_owned).or_else(|| match op {
+        Operation::AgentUpdateVersion => query_param(query, "version"),
+        Operation::AgentGet => query_param(query, "agent_version"),
+        _ => None,
     });
     if let Some(v) = version {
-        attrs.push(KeyValue::new(sc::GEN_AI_AGENT_VERSION, v));
+        // a number is a version; anything else names an alias
+        attrs.push(super::request::agent_version(&match v.parse::<i64>() {
+            Ok(n) => mistral_otel_wire::AgentVersion::Number(n),
+            Err(_) => mistral_otel_wire::AgentVersion::Alias(v),
+        }));
     }
     if let Some(id) = route.library_id {
         attrs.push(KeyValue::new(sc::MISTRAL_LIBRARY_ID, id.to_owned()));
@@ -117,12 +121,17 @@ pub(crate) struct PathIds {
 }
 
 impl PathIds {
-    pub(crate) fn of(route: &Route<'_>) -> Self {
+    pub(crate) fn of(route: &Route<'_>, query: Option<&str>) -> Self {
+        // an agent read for a numbered version already says which; for an alias the
+        // answer's `version` does
+        let numbered_read = route.operation == Operation::AgentGet
+            && query_param(query, "agent_version").is_some_and(|v| v.parse::<i64>().is_ok());
         Self {
             conversation: route.conversation_id.is_some(),
             agent: route.agent_id.is_some(),
             version: route.agent_version.is_some()
-                || route.operation == Operation::AgentUpdateVersion,
+                || route.operation == Operation::AgentUpdateVersion
+                || numbered_read,
             library: route.library_id.is_some(),
             document: route.document_id.is_some(),
             model: route.model_id.is_some(),

@@ -219,6 +219,7 @@ impl<F: ChunkFold> Observer for ChunkRecorder<F> {
                 error_type: "truncated_stream".to_owned(),
                 code: None,
                 message: state.fold.truncated_message().to_owned(),
+                guardrails: Vec::new(),
             });
             state.finish(Outcome::Truncated, at, error);
         }

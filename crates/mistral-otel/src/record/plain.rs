@@ -207,6 +207,7 @@ impl PlainRecorder {
     }
 
     fn record_completion(&mut self, response: &CompletionResponse, end: SystemTime) {
+        crate::mapping::guardrail::record_results(&self.call.cx.span(), &response.guardrails);
         self.call
             .set_attributes(completion_end(response, self.call.capture()));
         // the calls were asked for by the time the answer came
@@ -268,6 +269,7 @@ impl PlainRecorder {
 
     fn record_turn(&mut self, response: &ConversationResponse, end: SystemTime) {
         let plan = plan_response(response, self.call.capture());
+        crate::mapping::guardrail::record_results(&self.call.cx.span(), &response.guardrails);
         self.record_plan(&plan, &response.outputs, end);
         let outputs: &[Entry] = if self.call.capture().is_some() {
             &response.outputs
@@ -314,6 +316,8 @@ impl PlainRecorder {
         let timeline = Timeline::fit(&plan.children, window_start, window_end);
         let times = timeline.place(&plan.children, window_start, window_end);
         let mut contexts: Vec<Context> = Vec::with_capacity(plan.children.len());
+        // handoffs handed back to the client: on the turn, no span of their own
+        let mut on_turn: Vec<bool> = Vec::with_capacity(plan.children.len());
         for (child, (start, _)) in plan.children.iter().zip(&times) {
             let parent = child
                 .parent
@@ -323,6 +327,18 @@ impl PlainRecorder {
             let Some(entry) = outputs.get(child.output_index) else {
                 continue;
             };
+            if let (Entry::AgentHandoff(h), true) = (entry, self.call.client_handoffs.is_some()) {
+                self.call.hand_off(
+                    h.previous_agent_name.as_deref(),
+                    h.next_agent_id.as_deref(),
+                    h.next_agent_name.as_deref(),
+                    *start,
+                );
+                contexts.push(self.call.cx.clone());
+                on_turn.push(true);
+                continue;
+            }
+            on_turn.push(false);
             let view = Child {
                 kind: child.kind,
                 name: &child.name,
@@ -405,6 +421,9 @@ impl PlainRecorder {
                     .is_some_and(|c| c.kind == ChildKind::Handoff)
             });
         for i in outputs_first.into_iter().chain(handoffs) {
+            if on_turn.get(i) == Some(&true) {
+                continue;
+            }
             let (Some(cx), Some(child), Some((_, end))) =
                 (contexts.get(i), plan.children.get(i), times.get(i))
             else {

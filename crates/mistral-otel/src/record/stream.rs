@@ -291,6 +291,8 @@ impl Tree {
                     output_index: out.index,
                 };
                 match (&out.entry, call.conventions) {
+                    // handed back to the client: recorded on the turn at agent.handoff.done
+                    (Entry::AgentHandoff(_), _) if call.client_handoffs.is_some() => {}
                     (Entry::AgentHandoff(h), Conventions::GenAiLatest) => {
                         // the transfer, then the receiving agent's span linked to it
                         let (prev_id, prev_name, next_name) = (
@@ -328,6 +330,15 @@ impl Tree {
                 }
             }
             TreeEvent::HandoffDone(out) => {
+                if let (Entry::AgentHandoff(h), true) = (&out.entry, call.client_handoffs.is_some())
+                {
+                    call.hand_off(
+                        h.previous_agent_name.as_deref(),
+                        h.next_agent_id.as_deref(),
+                        h.next_agent_name.as_deref(),
+                        call.time_at(out.last),
+                    );
+                }
                 if let (Some((_, cx)), Entry::AgentHandoff(h)) = (&self.handoff, &out.entry) {
                     let span = cx.span();
                     let next_name = h.next_agent_name.as_deref();
@@ -517,6 +528,7 @@ impl State {
             error_type: "truncated_stream".to_owned(),
             code: None,
             message: "the event stream ended without conversation.response.done".to_owned(),
+            guardrails: Vec::new(),
         });
         self.finish(Outcome::Truncated, at, error);
     }
@@ -547,6 +559,7 @@ impl State {
                     message: message
                         .clone()
                         .unwrap_or_else(|| "conversation.response.error".to_owned()),
+                    guardrails: Vec::new(),
                 };
                 self.finish(Outcome::Error, at, Some(error));
             }
