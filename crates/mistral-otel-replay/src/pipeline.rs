@@ -95,6 +95,14 @@ impl Pipeline {
         }
     }
 
+    /// The logger provider when exporting (GenAI events), unless logs are off.
+    pub(crate) fn logger_provider(&self) -> Option<&opentelemetry_sdk::logs::SdkLoggerProvider> {
+        match self {
+            Self::Exported(telemetry) => telemetry.logger_provider(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn provider(&self) -> &SdkTracerProvider {
         match self {
             Self::Local(provider) => provider,

@@ -103,8 +103,15 @@ pub async fn run(opts: ReplayOptions) -> Result<ReplayReport, ReplayError> {
     // the mock stands in for Mistral: its address is a Mistral base URL
     let mut tracing = mistral_otel::MistralTracing::builder()
         .host(&server.addr().to_string())
-        .tracer_provider(provider)
-        .capture_content(opts.capture_content);
+        .tracer_provider(provider);
+    // --capture-content, else OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
+    if opts.capture_content {
+        tracing = tracing.capture_content(true);
+    }
+    // GenAI events go where the spans go when exporting
+    if let Some(logs) = pipeline.logger_provider() {
+        tracing = tracing.logger_provider(logs);
+    }
     tracing = match pipeline.meter_provider() {
         Some(meters) => tracing.meter_provider(meters),
         // printing and --otlp-json show spans only

@@ -314,3 +314,40 @@ fn binary_replays_every_real_recording_folder_and_exits_zero() {
         }
     }
 }
+
+/// With events on (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=EVENT_ONLY`), each
+/// turn's details event is exported as a log record next to the spans.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genai_events_are_exported_as_log_records_when_asked_for() {
+    let receiver = otlp_receiver::OtlpReceiver::start().await.unwrap();
+    let endpoint = receiver.grpc_endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_replay"))
+            .args([DIR, "--only", "start_web_search"])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+            .env(
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+                "EVENT_ONLY",
+            )
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .env_remove("OTEL_LOGS_EXPORTER")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let logs = receiver
+        .wait_for_logs(1, std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(
+        logs[0].event_name,
+        "gen_ai.client.inference.operation.details"
+    );
+    assert!(logs[0].attributes["gen_ai.input.messages"].is_array());
+}
