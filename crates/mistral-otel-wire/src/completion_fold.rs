@@ -73,7 +73,7 @@ impl<T> Default for ChoiceState<T> {
     }
 }
 
-/// The completion stream fold. See the [module docs](self).
+/// The completion stream fold. See the module docs.
 #[derive(Debug, Clone)]
 pub struct CompletionFold<T> {
     id: Option<String>,

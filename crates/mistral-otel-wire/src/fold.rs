@@ -149,7 +149,7 @@ pub enum TreeEvent<'a, T> {
     Terminal(&'a Terminal),
 }
 
-/// The stream fold. See the [module docs](self).
+/// The stream fold. See the module docs.
 #[derive(Debug, Clone)]
 pub struct StreamFold<T> {
     open: BTreeMap<u32, Output<T>>,

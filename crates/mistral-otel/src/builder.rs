@@ -233,7 +233,7 @@ impl MistralTracingBuilder {
 
     /// Also trace requests to `host` (`"gateway.internal"`, or `"host:port"` to pin the
     /// port): a gateway or a self-hosted deployment that serves Mistral's API at the root
-    /// path. Mistral's own hosts ([`hosts::DEFAULT_MISTRAL_HOSTS`]) are always traced;
+    /// path. Mistral's own hosts ([`crate::hosts::DEFAULT_MISTRAL_HOSTS`]) are always traced;
     /// requests to any other host pass through untouched (no span, no parsing, no header).
     ///
     /// ```

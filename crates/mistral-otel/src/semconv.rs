@@ -14,11 +14,16 @@
 ///
 /// | | v1.41.1 | v0.1.0 (`GenAiLatest`) |
 /// | --- | --- | --- |
-/// | chat / FIM / agents completion metrics | `gen_ai.client.operation.duration`, `gen_ai.client.token.usage` | `gen_ai.client.inference.duration`, usage counters `gen_ai.client.inference.usage.*`, histograms `gen_ai.client.inference.operation.{input,output}_tokens` (failed calls too) |
+/// | chat / FIM completion metrics | `gen_ai.client.operation.duration`, `gen_ai.client.token.usage` | `gen_ai.client.inference.duration`, usage counters `gen_ai.client.inference.usage.*` (with `gen_ai.token.modality`), histograms `gen_ai.client.inference.operation.{input,output}_tokens` (failed calls too, with `error.type`) |
+/// | embeddings metrics | `gen_ai.client.operation.duration`, `gen_ai.client.token.usage` | `gen_ai.client.embeddings.duration`, `gen_ai.client.embeddings.operation.input_tokens` |
 /// | streaming metrics | `gen_ai.client.operation.time_to_first_chunk`, `.time_per_output_chunk` | `gen_ai.client.inference.time_to_first_chunk`, `.time_per_output_chunk` |
-/// | turns | `gen_ai.client.operation.duration` | `gen_ai.invoke_agent.duration`, `.inference_calls`, `.tool_calls`; `gen_ai.execute_tool.duration` per server-side tool; `gen_ai.request.stream` on the turn span |
-/// | handoffs | `invoke_agent {next agent}` owning what follows | the transfer: `execute_tool {tool} {target}` with `gen_ai.transfer.*`, then the receiving agent's `invoke_agent {next agent}` |
-/// | tool confirmations | `mistral_ai.tool.call.decision` | `gen_ai.tool.call.decision` |
+/// | turns and agents completions | `gen_ai.client.operation.duration` | `gen_ai.invoke_agent.duration`, `.inference_calls`, `.tool_calls`; `gen_ai.execute_tool.duration` per server-side tool; `gen_ai.request.stream` on a streamed turn |
+/// | handoffs | `invoke_agent {next agent}` owning what follows | the transfer `execute_tool handoff {target}` (`gen_ai.transfer.mode`, `gen_ai.transfer.target.name`), then the receiving agent's `invoke_agent {next agent}` linked to it |
+/// | tool confirmations | span event `mistral_ai.tool.call.decision` (`mistral_ai.tool.call.decision.outcome`) | span event `gen_ai.tool.call.decision` (`gen_ai.tool.call.decision.outcome`) |
+///
+/// The v0.1.0 names were checked against the texts of the v0.1.0 tag that could be read
+/// and, for the rest, the model files nearest to it (the tests' name lists say which);
+/// the transfer and decision names are those of their pending changes (#447, #535).
 ///
 /// ```
 /// use mistral_otel::semconv::Conventions;
