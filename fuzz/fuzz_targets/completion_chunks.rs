@@ -7,14 +7,17 @@
 //! what is not a JSON object; a strictly valid chunk decodes with content capture on
 //! exactly when it does off, with the same choices, finish reasons and tool calls; the
 //! fold accepts any sequence of chunks (choices and tool-call indexes in any order,
-//! repeated, huge), and its response never has more choices than indexes seen.
+//! repeated, huge), and its response never has more choices than indexes seen; whenever
+//! `peek_chunk_text` (the recorder's hot path) answers, the decoder reads the same one
+//! choice with that text and nothing else.
 #![no_main]
 
 use std::collections::BTreeSet;
 
 use libfuzzer_sys::fuzz_target;
 use mistral_otel_wire::{
-    CompletionFold, decode_completion_chunk, decode_transcription_event, parse_error_body,
+    CompletionFold, Content, decode_completion_chunk, decode_transcription_event, parse_error_body,
+    peek_chunk_text,
 };
 
 fuzz_target!(|input: &[u8]| {
@@ -37,6 +40,20 @@ fuzz_target!(|input: &[u8]| {
                     (b.index, &b.finish_reason, b.carries_output, &b.tool_calls)
                 );
             }
+        }
+        // the one-scan reader (the recorder's hot path) answers only what the decoder reads
+        if let Some(peeked) = peek_chunk_text(data) {
+            let Ok(chunk) = &full else {
+                panic!("peek_chunk_text answered, the decoder failed");
+            };
+            assert!(chunk.usage.is_none() && chunk.error.is_none());
+            assert_eq!(chunk.choices.len(), 1);
+            let choice = &chunk.choices[0];
+            assert_eq!(choice.index, peeked.index);
+            assert!(choice.finish_reason.is_none() && choice.tool_calls.is_empty());
+            assert_eq!(choice.carries_output, !peeked.text.is_empty());
+            let text = (!peeked.text.is_empty()).then(|| Content::Text(peeked.text.into_owned()));
+            assert_eq!(choice.content, text);
         }
         if let Ok(chunk) = full {
             if !with_content.ended() {

@@ -52,15 +52,22 @@ impl SpanProcessor for Counter {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else { return };
-    let Some((&n_byte, rest)) = rest.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((&n_byte, rest)) = rest.split_first() else {
+        return;
+    };
     let n = usize::from(n_byte % 8).min(rest.len());
     let (sizes, body) = rest.split_at(n);
     let mut chunks = Vec::new();
     let mut tail = body;
     let mut cut = sizes.iter().cycle();
     while !tail.is_empty() {
-        let take = cut.next().map_or(tail.len(), |&s| usize::from(s) + 1).min(tail.len());
+        let take = cut
+            .next()
+            .map_or(tail.len(), |&s| usize::from(s) + 1)
+            .min(tail.len());
         let (piece, next) = tail.split_at(take);
         chunks.push(piece);
         tail = next;
@@ -79,7 +86,11 @@ fuzz_target!(|data: &[u8]| {
     let cap = CAPS[usize::from((flags >> 4) & 3)];
     let kind = usize::from(n_byte >> 3);
     let driven = if flags & 1 == 0 {
-        let kind = [StreamKind::Turn, StreamKind::Completion, StreamKind::Transcription][kind % 3];
+        let kind = [
+            StreamKind::Turn,
+            StreamKind::Completion,
+            StreamKind::Transcription,
+        ][kind % 3];
         stream_call(tracer, kind, &chunks, cap, capture, ending)
     } else {
         let status = if flags & 0x40 != 0 { 429 } else { 200 };

@@ -7,11 +7,15 @@
 //! JSON decodes the same with content capture on or off (not so for invalid UTF-8 or an
 //! out-of-range number inside `content`, which only capture reads); aggregation accepts
 //! any sequence of decoded events (terminal events first, repeated indexes, kinds
-//! changing at an index).
+//! changing at an index); whenever `peek_text_delta` (the recorder's hot path) answers,
+//! the decoder reads the same payload as a text delta with the same indexes and text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mistral_otel_wire::{StreamAggregate, decode_stream_event, parse_error_body};
+use mistral_otel_wire::{
+    DeltaContent, StreamAggregate, StreamEvent, decode_stream_event, parse_error_body,
+    peek_text_delta,
+};
 
 fuzz_target!(|input: &[u8]| {
     let mut with_content = StreamAggregate::new();
@@ -31,6 +35,23 @@ fuzz_target!(|input: &[u8]| {
         if let (Ok(full), Ok(bare)) = (&full, &bare) {
             assert_eq!(full.event_type(), bare.event_type());
             assert_eq!(full.output_index(), bare.output_index());
+        }
+        // the one-scan reader of text deltas (the recorder's hot path, for events named
+        // `message.output.delta`) answers only what the decoder reads
+        if let Some(delta) = peek_text_delta(data) {
+            match decode_stream_event("message.output.delta", data, true) {
+                Ok(StreamEvent::MessageOutputDelta {
+                    output_index,
+                    content_index,
+                    content,
+                    ..
+                }) => {
+                    assert_eq!(output_index, delta.output_index);
+                    assert_eq!(content_index, delta.content_index);
+                    assert_eq!(content, Some(DeltaContent::Text(delta.text.into_owned())));
+                }
+                other => panic!("peek_text_delta answered, the decoder gave {other:?}"),
+            }
         }
         if let Ok(event) = full {
             with_content.apply(&event);

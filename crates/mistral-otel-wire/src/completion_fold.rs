@@ -178,6 +178,33 @@ impl<T: Copy + Ord> CompletionFold<T> {
         }
     }
 
+    /// The hot path for a chunk read by [`peek_chunk_text`](crate::peek_chunk_text): one
+    /// choice's text (or an empty delta), nothing else. Does what [`apply`](Self::apply)
+    /// would with that chunk decoded, and returns `true`; returns `false` (and changes
+    /// nothing) when only a full `apply` can: before the stream's `id`, `model`, `object`
+    /// and `created` are known, for a choice not seen yet, or once the stream ended.
+    pub fn continue_text(&mut self, choice: u32, text: &str, at: T) -> bool {
+        if self.ended()
+            || self.id.is_none()
+            || self.model.is_none()
+            || self.object.is_none()
+            || self.created.is_none()
+        {
+            return false;
+        }
+        let Some(state) = self.choices.get_mut(&choice) else {
+            return false;
+        };
+        if !text.is_empty() {
+            self.first_output.get_or_insert(at);
+            self.last_output = Some(at);
+            if self.capture.charge(text.len()) {
+                add_content(&mut state.parts, Content::Text(text.to_owned()));
+            }
+        }
+        true
+    }
+
     /// The `[DONE]` sentinel arrived.
     pub fn done(&mut self) {
         self.done = true;

@@ -393,6 +393,36 @@ impl<T: Copy + Ord> StreamFold<T> {
         }
     }
 
+    /// The hot path for a `message.output.delta` read by
+    /// [`peek_text_delta`](crate::peek_text_delta): its text joins an open message output
+    /// as [`apply`](Self::apply) would join it, and it returns `true`; `false` (and nothing
+    /// changed) when the output is not open as a message or the stream already ended.
+    pub fn continue_text(
+        &mut self,
+        output_index: u32,
+        content_index: u32,
+        text: String,
+        at: T,
+    ) -> bool {
+        if self.terminal.is_some() {
+            return false;
+        }
+        let Some(out) = self
+            .open
+            .get_mut(&output_index)
+            .filter(|o| o.kind() == OutputKind::Message)
+        else {
+            return false;
+        };
+        out.last = out.last.max(at);
+        self.last_event = Some(at);
+        self.last_output = Some(at);
+        if self.capture.charge(text.len()) {
+            add_content(out, content_index, DeltaContent::Text(text));
+        }
+        true
+    }
+
     /// End the stream at `at`: every open output closes (tools that saw no `done` as
     /// incomplete, with `last = at`), then the current handoff. `clean` is `true` when the
     /// server ended the stream itself; otherwise a handoff's end stretches to the last

@@ -79,6 +79,9 @@ pub struct SseParser {
     /// The last push ended with `\r`: a `\n` starting the next push belongs to it.
     after_cr: bool,
     overflowed: bool,
+    /// The name of the last event parsed in place, checked once: a stream repeats a few
+    /// names, so the next event with the same bytes skips the UTF-8 check.
+    last_name: String,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +120,7 @@ impl SseParser {
             },
             after_cr: false,
             overflowed: false,
+            last_name: String::new(),
         }
     }
 
@@ -178,7 +182,30 @@ impl SseParser {
             self.after_cr = false;
             rest = rest.strip_prefix(b"\n").unwrap_or(rest);
         }
-        while let Some(end) = memchr2(b'\n', b'\r', rest) {
+        loop {
+            // the usual event, whole inside this push: parsed in place, nothing copied
+            if self.line.is_empty()
+                && self.pending.is_idle()
+                && let Some((name, data, used)) = whole_event(rest, self.pending.limit)
+            {
+                if name != self.last_name.as_bytes() {
+                    self.last_name.clear();
+                    if let Ok(name) = std::str::from_utf8(name) {
+                        self.last_name.push_str(name);
+                    }
+                }
+                // an empty name, or one that is not UTF-8 (left empty), is "message"
+                let event = match self.last_name.as_str() {
+                    "" => "message",
+                    name => name,
+                };
+                on_event(SseEvent { event, data });
+                rest = rest.get(used..).unwrap_or_default();
+                continue;
+            }
+            let Some(end) = memchr2(b'\n', b'\r', rest) else {
+                break;
+            };
             let line = rest.get(..end).unwrap_or_default();
             let mut next = end + 1;
             if rest.get(end) == Some(&b'\r') {
@@ -235,6 +262,12 @@ impl PendingEvent {
         self.event.len() + self.data.len()
     }
 
+    /// No event under way (and the stream's first line, which may carry a byte order
+    /// mark, is behind).
+    fn is_idle(&self) -> bool {
+        !self.at_stream_start && !self.has_data && self.event.is_empty()
+    }
+
     fn process_line<F: FnMut(SseEvent<'_>)>(&mut self, line: &[u8], on_event: &mut F) {
         let line = if self.at_stream_start {
             self.at_stream_start = false;
@@ -288,6 +321,49 @@ impl PendingEvent {
         self.data.clear();
         self.has_data = false;
     }
+}
+
+/// The common shape of an event, whole at the start of `bytes`: an optional
+/// `event: name\n` line, one `data: value\n` line and the blank line, all ended by a bare
+/// `\n`, within `limit` as the line-by-line path counts it. Returns the name (empty when
+/// there is no event line), the data and the bytes used; `None` for anything else
+/// (comments, several data lines, `\r`, an event cut by the push), which the line-by-line
+/// path then handles with the same result.
+fn whole_event(bytes: &[u8], limit: usize) -> Option<(&[u8], &[u8], usize)> {
+    fn field<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+        let value = line.strip_prefix(name)?.strip_prefix(b":")?;
+        Some(value.strip_prefix(b" ").unwrap_or(value))
+    }
+    // a `\r` anywhere in these lines is the line-by-line path's business: each scan stops
+    // at the first `\n` or `\r` and gives up on a `\r`
+    let line_end = |from: &[u8]| match memchr2(b'\n', b'\r', from) {
+        Some(i) if from.get(i) == Some(&b'\n') => Some(i),
+        _ => None,
+    };
+    let first_end = line_end(bytes)?;
+    let first = bytes.get(..first_end)?;
+    let (name, data_start) = match field(first, b"event") {
+        Some(name) if first.len() <= limit => (name, first_end + 1),
+        Some(_) => return None,
+        None => (&b""[..], 0),
+    };
+    let after_name = bytes.get(data_start..)?;
+    let data_end = if data_start == 0 {
+        first_end
+    } else {
+        line_end(after_name)?
+    };
+    let data_line = after_name.get(..data_end)?;
+    if data_line.len() + name.len() > limit {
+        return None;
+    }
+    let data = field(data_line, b"data")?;
+    // the blank line that dispatches it
+    let blank = data_start + data_end + 1;
+    if bytes.get(blank) != Some(&b'\n') {
+        return None;
+    }
+    Some((name, data, blank + 1))
 }
 
 /// Append without letting the capacity double past the limit.

@@ -323,3 +323,62 @@ fn event_name_that_is_not_utf8_reads_as_message() {
         vec![ev("message", "1")]
     );
 }
+
+/// Whole pushes take the in-place path for whole events; one-byte pushes never can. Random
+/// streams built from the pieces of the format give the same events, and overflow at the
+/// same point, both ways.
+#[test]
+fn the_in_place_path_and_the_line_path_agree_on_random_streams() {
+    const PIECES: [&[u8]; 14] = [
+        b"event: ",
+        b"event:",
+        b"data: ",
+        b"data:",
+        b": comment",
+        b"id: 7",
+        b"\n",
+        b"\n\n",
+        b"\r\n",
+        b"\r",
+        b"{\"type\":\"message.output.delta\",\"output_index\":0}",
+        b"x",
+        b" ",
+        b"\xEF\xBB\xBF",
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..3000 {
+        let mut input = Vec::new();
+        for _ in 0..(next() % 24) {
+            input.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+        }
+        let limit = [16usize, 64, 4096][round % 3];
+        let run = |pieces: &[&[u8]]| {
+            let mut parser = SseParser::with_max_event_bytes(limit);
+            let mut events = Events::new();
+            let mut errors = Vec::new();
+            for piece in pieces {
+                if let Err(e) = parser.push(piece, |e| {
+                    events.push((e.event.to_owned(), e.data.to_vec()))
+                }) {
+                    errors.push(e);
+                }
+            }
+            let _ = parser.finish(|e| events.push((e.event.to_owned(), e.data.to_vec())));
+            (events, errors)
+        };
+        let whole = run(&[&input]);
+        let bytes: Vec<&[u8]> = input.chunks(1).collect();
+        assert_eq!(
+            run(&bytes),
+            whole,
+            "round {round}: {:?}",
+            String::from_utf8_lossy(&input)
+        );
+    }
+}

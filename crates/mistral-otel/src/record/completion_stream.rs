@@ -5,7 +5,9 @@
 
 use std::time::Instant;
 
-use mistral_otel_wire::{CompletionFold, decode_completion_chunk, is_done_sentinel};
+use mistral_otel_wire::{
+    CompletionFold, decode_completion_chunk, is_done_sentinel, peek_chunk_text,
+};
 
 use super::Outcome;
 use super::chunks::{Applied, ChunkFold, Ended, Terminal};
@@ -37,6 +39,13 @@ impl ChunkFold for CompletionChunks {
         if is_done_sentinel(data) {
             self.fold.done();
             return Applied::Marker;
+        }
+        // the hot path: one choice's text, read in one scan (anything else reads `None`
+        // and is decoded in full below)
+        if let Some(chunk) = peek_chunk_text(data)
+            && self.fold.continue_text(chunk.index, &chunk.text, at)
+        {
+            return Applied::Chunk;
         }
         // content that fails to decode must not cost the rest: retry without it
         let decoded = decode_completion_chunk(data, self.capture).or_else(|e| {

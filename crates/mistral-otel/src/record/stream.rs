@@ -16,7 +16,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use mistral_otel_wire::{
     Entry, OutputKind, SseParser, StreamFold, Terminal, TreeEvent, decode_stream_event,
-    peek_output_index,
+    peek_output_index, peek_text_delta,
 };
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
@@ -213,6 +213,20 @@ impl State {
             && matches!(name, "message.output.delta" | "tool.execution.delta")
             && let (Some(kind), Some(index)) = (OutputKind::of_event(name), peek_output_index(data))
             && self.fold.continue_output(kind, index, at)
+        {
+            return;
+        }
+        // the hot path with capture on: a text delta of an open message, read in one scan
+        // (anything unusual reads `None` and is decoded in full below)
+        if self.tree.capture
+            && name == "message.output.delta"
+            && let Some(delta) = peek_text_delta(data)
+            && self.fold.continue_text(
+                delta.output_index,
+                delta.content_index,
+                delta.text.into_owned(),
+                at,
+            )
         {
             return;
         }
