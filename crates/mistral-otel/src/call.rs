@@ -44,7 +44,7 @@ pub(crate) struct CallSpan {
     /// Which names the call's spans carry.
     pub(crate) conventions: Conventions,
     /// Where the call's details event goes (turns and completions, when events are on).
-    pub(crate) events: Option<Arc<dyn EventSink>>,
+    events: Option<Arc<dyn EventSink>>,
     /// The attributes the event repeats, as they were set on the span.
     event_attributes: Vec<KeyValue>,
     /// Where calls left waiting for a confirmation are remembered (turns).
@@ -77,15 +77,21 @@ impl CallSpan {
         start: CallStart,
         capture: Option<Capture>,
         decoration: Box<dyn Decoration>,
+        events: Option<Arc<dyn EventSink>>,
     ) -> Self {
         let start_instant = Instant::now();
         let start_time = SystemTime::now();
-        let event_attributes: Vec<KeyValue> = start
-            .attributes
-            .iter()
-            .filter(|kv| is_event_key(kv.key.as_str()))
-            .cloned()
-            .collect();
+        // the attributes the details event repeats: only gathered when it will be emitted
+        let event_attributes: Vec<KeyValue> = if events.is_some() {
+            start
+                .attributes
+                .iter()
+                .filter(|kv| is_event_key(kv.key.as_str()))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
         let builder = SpanBuilder::from_name(start.name)
             .with_kind(SpanKind::Client)
             .with_start_time(start_time)
@@ -104,7 +110,7 @@ impl CallSpan {
             conversation_id: None,
             on_end: None,
             conventions: Conventions::default(),
-            events: None,
+            events,
             event_attributes,
             pending_calls: None,
             pending: Vec::new(),

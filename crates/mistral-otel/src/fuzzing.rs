@@ -48,6 +48,7 @@ fn call(tracer: Arc<BoxedTracer>, capture: bool) -> CallSpan {
         },
         capture,
         Box::new(()),
+        None,
     )
 }
 

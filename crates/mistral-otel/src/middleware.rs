@@ -268,23 +268,26 @@ impl MistralTracing {
         if let Some(extra) = ext.get::<ExtraAttributes>() {
             planned.start.attributes.extend(extra.0.iter().cloned());
         }
+        // the details event of the inference calls: turns and completions
+        let events = if matches!(
+            route.operation.kind(),
+            CallKind::Turn | CallKind::Completion
+        ) {
+            self.config.events.clone()
+        } else {
+            None
+        };
         let mut call = CallSpan::start(
             self.config.tracer(),
             &Context::current(),
             planned.start,
             capture,
             decoration,
+            events,
         );
         call.conversation_id = planned.conversation_id;
         call.unnamed_model = planned.unnamed_model;
         call.conventions = self.config.conventions;
-        // the details event of the inference calls: turns and completions
-        if matches!(
-            route.operation.kind(),
-            CallKind::Turn | CallKind::Completion
-        ) {
-            call.events = self.config.events.clone();
-        }
         if route.operation.is_turn() {
             let client_side = planned
                 .parsed
