@@ -19,15 +19,18 @@ pub struct Timing {
     pub first_bytes: usize,
 }
 
+/// Where conversation turns are posted.
+const CONVERSATIONS_PATH: &str = "/v1/conversations";
+
 fn request(
     client: &ClientWithMiddleware,
-    base: &str,
+    url: String,
     case: &str,
     body: &Bytes,
     stream: bool,
 ) -> reqwest_middleware::RequestBuilder {
     client
-        .post(format!("{base}/v1/conversations"))
+        .post(url)
         .header(CASE_HEADER, case)
         .header("authorization", "Bearer bench-key")
         .header("content-type", "application/json")
@@ -50,7 +53,8 @@ pub async fn plain(
     body: &Bytes,
 ) -> Result<Timing, Box<dyn Error>> {
     let start = Instant::now();
-    let response = request(client, base, case, body, false).send().await?;
+    let url = format!("{base}{CONVERSATIONS_PATH}");
+    let response = request(client, url, case, body, false).send().await?;
     if !response.status().is_success() {
         return Err(format!("{case}: status {}", response.status()).into());
     }
@@ -72,8 +76,34 @@ pub async fn stream(
     case: &str,
     body: &Bytes,
 ) -> Result<Timing, Box<dyn Error>> {
+    stream_at(client, format!("{base}{CONVERSATIONS_PATH}"), case, body).await
+}
+
+/// A streamed chat completion (`POST /v1/chat/completions`) read chunk by chunk to its end.
+pub async fn chat_stream(
+    client: &ClientWithMiddleware,
+    base: &str,
+    case: &str,
+    body: &Bytes,
+) -> Result<Timing, Box<dyn Error>> {
+    stream_at(
+        client,
+        format!("{base}{}", crate::data::CHAT_PATH),
+        case,
+        body,
+    )
+    .await
+}
+
+/// A streaming call to `url` read chunk by chunk to its end.
+async fn stream_at(
+    client: &ClientWithMiddleware,
+    url: String,
+    case: &str,
+    body: &Bytes,
+) -> Result<Timing, Box<dyn Error>> {
     let start = Instant::now();
-    let mut response = request(client, base, case, body, true).send().await?;
+    let mut response = request(client, url, case, body, true).send().await?;
     if !response.status().is_success() {
         return Err(format!("{case}: status {}", response.status()).into());
     }
@@ -107,7 +137,8 @@ pub async fn open_stream(
     case: &str,
     body: &Bytes,
 ) -> Result<reqwest::Response, Box<dyn Error>> {
-    let mut response = request(client, base, case, body, true).send().await?;
+    let url = format!("{base}{CONVERSATIONS_PATH}");
+    let mut response = request(client, url, case, body, true).send().await?;
     if !response.status().is_success() {
         return Err(format!("{case}: status {}", response.status()).into());
     }

@@ -21,12 +21,21 @@ pub const TRANSCRIPTION: &str = "transcription";
 pub const STREAM_5MB: &str = "bench_stream_5mb";
 /// started + 200,000 deltas + done, about 50 MB.
 pub const STREAM_50MB: &str = "bench_stream_50mb";
+/// A streamed chat completion: role chunk + 250,000 content chunks + stop/usage chunk +
+/// `[DONE]`, about 50 MB, served on `POST /v1/chat/completions`.
+pub const CHAT_STREAM_50MB: &str = "bench_chat_stream_50mb";
+/// Where chat completions are posted.
+pub const CHAT_PATH: &str = "/v1/chat/completions";
 /// The recorded tool and handoff streams.
 pub const FIXTURE_STREAMS: [&str; 2] = ["start_stream_tools", "start_stream_agent_handoff"];
 
 const PLAIN_TARGET_BYTES: usize = 10 * 1024;
 const DELTAS_5MB: usize = 20_000;
 const DELTAS_50MB: usize = 200_000;
+const CHAT_CONTENT_CHUNKS: usize = 250_000;
+/// A recorded chat completion stream: its case gives the synthetic one its method, path
+/// and response headers (`content-type: text/event-stream`).
+const CHAT_STREAM_FIXTURE: &str = "chat_stream_split_tool_calls";
 
 /// Everything a benchmark sends or compares against.
 pub struct Data {
@@ -39,6 +48,10 @@ pub struct Data {
     pub stream_5mb: Bytes,
     pub stream_5mb_events: usize,
     pub stream_50mb_events: usize,
+    /// Body of a streamed chat completion request (`"stream": true`).
+    pub chat_request: Bytes,
+    /// `data:` chunks of the synthetic chat stream (`[DONE]` not counted).
+    pub chat_stream_chunks: usize,
 }
 
 impl Data {
@@ -46,7 +59,7 @@ impl Data {
         let mut fixtures = Fixtures::load(FIXTURES_DIR)?;
         // the OCR and transcription answers of the uploads phase
         let api = Fixtures::load(API_FIXTURES_DIR)?;
-        for name in [OCR, TRANSCRIPTION] {
+        for name in [OCR, TRANSCRIPTION, CHAT_STREAM_FIXTURE] {
             let case = api.case(name).ok_or("no api fixture")?;
             fixtures.push_case(
                 case.clone(),
@@ -84,6 +97,20 @@ impl Data {
             case.expected_aggregate = None;
             fixtures.push_case(case, Some(stream_request.clone()), Some(body.clone()));
         }
+        let chat_request = Bytes::from_static(
+            br#"{"model":"mistral-small-latest","messages":[{"role":"user","content":"Tell me about the sunset in Reykjavik on June 21st, at length."}],"stream":true}"#,
+        );
+        let (chat_stream, chat_stream_chunks) = chat_stream(CHAT_CONTENT_CHUNKS);
+        let mut chat_case = fixtures
+            .case(CHAT_STREAM_FIXTURE)
+            .ok_or("no chat stream fixture")?
+            .clone();
+        if chat_case.path != CHAT_PATH || !chat_case.is_stream() {
+            return Err(format!("{CHAT_STREAM_FIXTURE} is not a chat completion stream").into());
+        }
+        chat_case.name = CHAT_STREAM_50MB.to_owned();
+        chat_case.expected_aggregate = None;
+        fixtures.push_case(chat_case, Some(chat_request.clone()), Some(chat_stream));
         Ok(Self {
             fixtures,
             plain_request,
@@ -92,6 +119,8 @@ impl Data {
             stream_5mb,
             stream_5mb_events,
             stream_50mb_events,
+            chat_request,
+            chat_stream_chunks,
         })
     }
 
@@ -156,4 +185,52 @@ fn delta_stream(deltas: usize) -> (Bytes, usize) {
          \"usage\":{\"prompt_tokens\":2107,\"completion_tokens\":20000,\"total_tokens\":22107}}\n\n",
     );
     (Bytes::from(out), deltas + 2)
+}
+
+/// A streamed chat completion of `content_chunks` content chunks, shaped like the recorded
+/// Mistral ones (tests/fixtures/real/braintrust-sdk-javascript/*chat_completions_stream*.sse
+/// and ruby_llm): a first chunk with `delta: {"role":"assistant","content":""}`, content
+/// chunks with the undocumented `"p"` padding (a prefix of `a-z0-9`, 1 to 36 characters,
+/// varying from chunk to chunk), a last chunk with `finish_reason: "stop"` and `usage`,
+/// then `data: [DONE]`. Returns the body and its `data:` chunk count (`[DONE]` not counted).
+fn chat_stream(content_chunks: usize) -> (Bytes, usize) {
+    const WORDS: [&str; 8] = [
+        " The",
+        " sunset",
+        " in",
+        " Reykjavik",
+        " on June",
+        " 21st",
+        " is at",
+        " 00:04,",
+    ];
+    const PADDING: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const HEAD: &str = "data: {\"id\":\"f6f88b53f42243fdae89f1a175853856\",\"object\":\"chat.completion.chunk\",\
+                        \"created\":1784620685,\"model\":\"mistral-small-latest\",\"choices\":[{\"index\":0,\"delta\":";
+    let mut out = String::with_capacity(content_chunks * 220 + 1024);
+    out.push_str(HEAD);
+    out.push_str("{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n");
+    // xorshift: padding lengths that look random and are the same on every run
+    let mut x: u32 = 0x9E37_79B9;
+    for i in 0..content_chunks {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let pad = 1 + (x as usize) % PADDING.len();
+        out.push_str(HEAD);
+        out.push_str("{\"content\":\"");
+        out.push_str(WORDS.get(i % WORDS.len()).copied().unwrap_or(" "));
+        out.push_str("\"},\"finish_reason\":null}],\"p\":\"");
+        out.push_str(PADDING.get(..pad).unwrap_or(PADDING));
+        out.push_str("\"}\n\n");
+    }
+    out.push_str(HEAD);
+    out.push_str(&format!(
+        "{{\"content\":\"\"}},\"finish_reason\":\"stop\"}}],\"usage\":{{\"prompt_tokens\":22,\
+         \"total_tokens\":{},\"completion_tokens\":{content_chunks},\"prompt_tokens_details\":\
+         {{\"cached_tokens\":0}},\"service_tier\":\"standard\"}},\"p\":\"abcde\"}}\n\n",
+        content_chunks + 22
+    ));
+    out.push_str("data: [DONE]\n\n");
+    (Bytes::from(out), content_chunks + 2)
 }

@@ -2,13 +2,17 @@
 //! exporting OTLP/gRPC (b), and reqwest-tracing + tracing-opentelemetry exporting OTLP/gRPC
 //! (c), against the mock Mistral server and an in-process OTLP receiver.
 //!
-//! `cargo run --release -- [--quick] [--only plain|stream|micro|memory|scaling|uploads]`. Prints figures and a goal table; never asserts on
-//! timings. A full run (without `--quick`) also writes `RESULTS.md` next to this crate.
+//! `cargo run --release -- [--quick] [--only plain|stream|micro|memory|scaling|uploads|load]`:
+//! 1 plain turns, 2 streaming turns, 3 per-event and per-response costs (conversation and
+//! chat completion streams, the plain response's parse), 4 memory, 5 scaling, 6 uploads,
+//! 7 throughput under load. Prints figures and a goal table; never asserts on timings. A
+//! full run (without `--quick` or `--only`) also writes `RESULTS.md` next to this crate.
 
 mod alloc;
 mod calls;
 mod cpu;
 mod data;
+mod load;
 mod memory;
 mod micro;
 mod plain;
@@ -39,13 +43,13 @@ pub struct Ctx {
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
-    // `--only plain|stream|micro|memory|scaling|uploads`: one phase, for profiling (no RESULTS.md)
+    // `--only plain|stream|micro|memory|scaling|uploads|load`: one phase, for profiling (no RESULTS.md)
     let only = args
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1).cloned());
     let runs = |phase: &str| only.as_deref().is_none_or(|o| o == phase);
-    // `--profile plain|stream a|b|b+|c`: 5 s of one call kind on one variant, under `perf record`
+    // `--profile plain|stream|chat a|b|b+|c`: 5 s of one call kind on one variant, under `perf record`
     let profile = args
         .iter()
         .position(|a| a == "--profile")
@@ -108,8 +112,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         Ok::<_, Box<dyn Error>>(())
     })?;
+    // on a runtime of its own (two workers), built inside: not from within the bench thread's
+    if runs("load") {
+        load::run(&ctx, &mut out)?;
+    }
 
     out.line(format!("\n## Summary (at the end: {})", load_average()));
+    out.line(HOW_TO_READ);
     let table = out.goal_table();
     out.line(table.trim_end());
     if !quick && only.is_none() {
@@ -147,7 +156,18 @@ async fn profile_loop(ctx: &Ctx, kind: &str, variant: &str) -> Result<(), Box<dy
             "stream" => {
                 calls::stream(client, &base, data::STREAM_5MB, &ctx.data.stream_request).await?
             }
-            other => return Err(format!("unknown call kind {other} (plain, stream)").into()),
+            "chat" => {
+                calls::chat_stream(
+                    client,
+                    &base,
+                    data::CHAT_STREAM_50MB,
+                    &ctx.data.chat_request,
+                )
+                .await?
+            }
+            other => {
+                return Err(format!("unknown call kind {other} (plain, stream, chat)").into());
+            }
         };
         n += 1;
     }
@@ -155,6 +175,11 @@ async fn profile_loop(ctx: &Ctx, kind: &str, variant: &str) -> Result<(), Box<dy
     println!("{n} {kind} calls with {}", variant.label());
     Ok(())
 }
+
+/// The line above the goal table.
+const HOW_TO_READ: &str = "How to read: every goal is a ratio (or a difference) of figures \
+     taken within this one run, variants interleaved, because absolute times move with the \
+     machine's load; compare ratios across runs, not microseconds.";
 
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -195,8 +220,8 @@ fn results_md(machine: &str, out: &Out, table: &str) -> String {
         "# Benchmark results\n\n\
          Written by `cd bench && cargo run --release` ({machine}).\n\n\
          All traffic is on loopback against the mock server, in one process: \
-         (a) a bare `reqwest_middleware` client; (b) `MistralTracing` (metrics on, capture off \
-         unless said) exporting OTLP/gRPC through `mistral-otel-export`; (c) `reqwest-tracing` \
+         (a) a bare `reqwest_middleware` client; (b) `MistralTracing` (metrics on, logs off, capture \
+         off unless said) exporting OTLP/gRPC through `mistral-otel-export`; (c) `reqwest-tracing` \
          0.7 with `tracing-opentelemetry` 0.33 and the otel 0.32 SDK batch processor + OTLP/gRPC \
          exporter. (b) and (c) export to the same in-process receiver and both inject \
          `traceparent`.\n\n\
@@ -210,8 +235,14 @@ fn results_md(machine: &str, out: &Out, table: &str) -> String {
          * The 5 MB stream arrives in frames of 100-400 KiB: TTFB includes whatever the \
          middleware does with the first frame before handing it over.\n\
          * Memory is the counting allocator's live bytes for the whole process (client and \
-         server side); the middleware's share is the difference to (a).\n\n\
-         ## Goals\n\n{table}\n## Full output\n\n```text\n{}```\n",
+         server side); the middleware's share is the difference to (a). Under load (part 7) \
+         the mock's request log and the receiver's store grow with every call, so the \
+         verdict there is on the client side (allocations on threads other than the \
+         servers').\n\
+         * \"x floor (CPU)\" is the client CPU of a variant over the client CPU of (a) reading \
+         the same stream end to end; the throughput goals are calls per second of (b) over \
+         (a) with 64 callers on 2 worker threads.\n\n\
+         ## Goals\n\n{HOW_TO_READ}\n\n{table}\n## Full output\n\n```text\n{}```\n",
         out.text
     )
 }

@@ -39,7 +39,7 @@ impl Out {
     }
 }
 
-/// A goal: `measured <= limit` (same unit), with how it is shown.
+/// A goal: `measured <= limit` or `measured >= limit` (same unit), with how it is shown.
 pub struct Goal {
     pub name: String,
     pub target: String,
@@ -47,6 +47,8 @@ pub struct Goal {
     pub value: f64,
     pub limit: f64,
     pub unit: &'static str,
+    /// `measured >= limit` is the goal (a throughput), not `measured <= limit`.
+    pub at_least: bool,
 }
 
 impl Goal {
@@ -58,20 +60,49 @@ impl Goal {
             value,
             limit,
             unit,
+            at_least: false,
         }
     }
 
+    pub fn at_least(name: &str, value: f64, limit: f64, unit: &'static str) -> Self {
+        Self {
+            target: format!(">= {} {unit}", fmt_num(limit)),
+            at_least: true,
+            ..Self::at_most(name, value, limit, unit)
+        }
+    }
+
+    /// Adds words to the target (a condition the figure is taken under).
+    pub fn target_note(mut self, note: &str) -> Self {
+        self.target.push(' ');
+        self.target.push_str(note);
+        self
+    }
+
     pub fn verdict(&self) -> String {
-        if self.value <= self.limit {
+        let met = if self.at_least {
+            self.value >= self.limit
+        } else {
+            self.value <= self.limit
+        };
+        if met {
             "met".to_owned()
+        } else if self.value.is_nan() {
+            "MISSED (no figure)".to_owned()
         } else {
             format!(
                 "MISSED by {} {}",
-                fmt_num(self.value - self.limit),
+                fmt_num((self.value - self.limit).abs()),
                 self.unit
             )
         }
     }
+}
+
+/// `num / den`, or NaN when the denominator is not above zero (an added figure lost in
+/// the noise): the goal then reads as missed with no figure rather than as a negative ratio.
+pub fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { f64::NAN }
 }
 
 /// Three significant-ish digits without noise.

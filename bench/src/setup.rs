@@ -39,6 +39,7 @@ impl Servers {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name(SERVER_THREAD)
+            .on_thread_start(crate::alloc::mark_server_thread)
             .enable_all()
             .build()?;
         let (receiver, fast, paced, slow) = runtime.block_on(async {
@@ -114,7 +115,8 @@ impl PeerExportThread {
 
 /// Both export pipelines, to the same receiver over OTLP/gRPC.
 pub struct Pipelines {
-    /// Ours: `mistral-otel-export` (otel 0.33 SDK, batch span processor, periodic metrics).
+    /// Ours: `mistral-otel-export` (otel 0.33 SDK, batch span processor, periodic metrics,
+    /// no logs).
     pub ours: Telemetry,
     /// The peer's: otel 0.32 SDK with its batch span processor and the otlp 0.32 tonic exporter.
     pub peer: otel32_sdk::trace::SdkTracerProvider,
@@ -133,6 +135,8 @@ impl Pipelines {
             .endpoint(servers.receiver.grpc_endpoint())
             .service_name(OURS_SERVICE)
             .metrics(true)
+            // nothing in the bench emits GenAI events: no logger provider, no log exports
+            .logs(false)
             .build()?;
         opentelemetry::global::set_text_map_propagator(
             opentelemetry_sdk::propagation::TraceContextPropagator::new(),

@@ -111,20 +111,24 @@ pub async fn run(ctx: &Ctx, out: &mut Out) -> Result<(), Box<dyn Error>> {
                 firsts.get(firsts.len() / 2).copied().unwrap_or(0),
             ));
         }
-        let ratio = us(med_total[1]) / us(med_total[0]).max(f64::MIN_POSITIVE);
-        let late = us(med_ttfb[1]) - us(med_ttfb[0]);
-        out.goal(Goal::at_most(
-            &format!("stream {}: (b)/(a) total", plan.case),
-            ratio,
-            1.25,
-            "x",
-        ));
-        out.goal(Goal::at_most(
-            &format!("stream {}: (b) TTFB later than (a)", plan.case),
-            late,
-            50.0,
-            "µs",
-        ));
+        // the goals are on the 5 MB stream; the recorded streams are printed for reference
+        if plan.case == data::STREAM_5MB {
+            out.goal(Goal::at_most(
+                "5 MB loopback stream, total time (b)/(a)",
+                us(med_total[1]) / us(med_total[0]).max(f64::MIN_POSITIVE),
+                1.5,
+                "x",
+            ));
+            out.goal(
+                Goal::at_most(
+                    "first byte of the 5 MB stream, added over (a)",
+                    us(med_ttfb[1]) - us(med_ttfb[0]),
+                    50.0,
+                    "µs",
+                )
+                .target_note("(on a quiet run)"),
+            );
+        }
     }
     ctx.servers.receiver.clear();
     Ok(())
