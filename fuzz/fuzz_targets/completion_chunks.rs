@@ -9,21 +9,23 @@
 //! fold accepts any sequence of chunks (choices and tool-call indexes in any order,
 //! repeated, huge), and its response never has more choices than indexes seen; whenever
 //! `peek_chunk_text` (the recorder's hot path) answers, the decoder reads the same one
-//! choice with that text and nothing else.
+//! choice with that text and nothing else, and a `ChunkReader` fed the lines in order
+//! answers exactly what `peek_chunk_text` answers.
 #![no_main]
 
 use std::collections::BTreeSet;
 
 use libfuzzer_sys::fuzz_target;
 use mistral_otel_wire::{
-    CompletionFold, Content, decode_completion_chunk, decode_transcription_event, parse_error_body,
-    peek_chunk_text,
+    ChunkReader, CompletionFold, Content, decode_completion_chunk, decode_transcription_event,
+    parse_error_body, peek_chunk_text,
 };
 
 fuzz_target!(|input: &[u8]| {
     let mut with_content = CompletionFold::<usize>::new(Some(4096));
     let mut without_content = CompletionFold::<usize>::new(None);
     let mut indexes = BTreeSet::new();
+    let mut reader = ChunkReader::default();
     for (at, data) in input.split(|&b| b == b'\n').enumerate() {
         let full = decode_completion_chunk(data, true);
         let bare = decode_completion_chunk(data, false);
@@ -42,7 +44,10 @@ fuzz_target!(|input: &[u8]| {
             }
         }
         // the one-scan reader (the recorder's hot path) answers only what the decoder reads
-        if let Some(peeked) = peek_chunk_text(data) {
+        let peeked = peek_chunk_text(data);
+        // resuming after the previous chunk's first members changes no answer
+        assert_eq!(reader.read(data), peeked);
+        if let Some(peeked) = peeked {
             let Ok(chunk) = &full else {
                 panic!("peek_chunk_text answered, the decoder failed");
             };

@@ -9,8 +9,6 @@
 
 use std::borrow::Cow;
 
-use memchr::memchr2;
-
 /// A `message.output.delta` whose content is text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextDelta<'a> {
@@ -40,14 +38,13 @@ pub struct ChunkText<'a> {
 /// assert!(peek_text_delta(br#"{"output_index":1,"content":{"type":"thinking","thinking":[]}}"#).is_none());
 /// ```
 pub fn peek_text_delta(data: &[u8]) -> Option<TextDelta<'_>> {
-    std::str::from_utf8(data).ok()?;
     let mut scan = Scan::new(data)?;
     let (mut output_index, mut content_index, mut text) = (None, None, None);
     while let Some(key) = scan.next_key()? {
         match key {
-            b"output_index" => output_index = Some(scan.u32_value()?),
-            b"content_index" => content_index = Some(scan.u32_value()?),
-            b"content" => text = Some(scan.string_value()?),
+            OUTPUT_INDEX => output_index = Some(scan.u32_value()?),
+            CONTENT_INDEX => content_index = Some(scan.u32_value()?),
+            CONTENT => text = Some(scan.string_value()?),
             _ => scan.skip_scalar()?,
         }
     }
@@ -69,17 +66,80 @@ pub fn peek_text_delta(data: &[u8]) -> Option<TextDelta<'_>> {
 /// assert!(peek_chunk_text(br#"{"choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}"#).is_none());
 /// ```
 pub fn peek_chunk_text(data: &[u8]) -> Option<ChunkText<'_>> {
-    std::str::from_utf8(data).ok()?;
-    let mut scan = Scan::new(data)?;
+    scan_chunk(data, None).map(|(chunk, _)| chunk)
+}
+
+/// [`peek_chunk_text`] for the chunks of one stream, which repeat their first members
+/// (`id`, `object`, `created`, `model`) byte for byte: the bytes before `choices` of the
+/// last chunk read are kept (at most [`ChunkReader::MAX_PREFIX`]), and a chunk that starts
+/// with them is scanned from there. The scan is the same function of the same bytes, so
+/// the answer is [`peek_chunk_text`]'s.
+///
+/// ```
+/// use mistral_otel_wire::ChunkReader;
+/// let mut reader = ChunkReader::default();
+/// let chunk = |text: &str| format!(r#"{{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{{"index":0,"delta":{{"content":"{text}"}},"finish_reason":null}}]}}"#);
+/// assert_eq!(reader.read(chunk("Hi").as_bytes()).unwrap().text, "Hi");
+/// assert_eq!(reader.read(chunk(" there").as_bytes()).unwrap().text, " there");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ChunkReader {
+    prefix: Vec<u8>,
+}
+
+impl ChunkReader {
+    /// The longest prefix kept.
+    pub const MAX_PREFIX: usize = 512;
+
+    /// Read one chunk, as [`peek_chunk_text`] does.
+    pub fn read<'a>(&mut self, data: &'a [u8]) -> Option<ChunkText<'a>> {
+        if !self.prefix.is_empty() && data.starts_with(&self.prefix) {
+            return scan_chunk(data, Some(self.prefix.len())).map(|(chunk, _)| chunk);
+        }
+        let (chunk, at) = scan_chunk(data, None)?;
+        self.prefix.clear();
+        if let Some(prefix) = data.get(..at).filter(|p| p.len() <= Self::MAX_PREFIX) {
+            self.prefix.extend_from_slice(prefix);
+        }
+        Some(chunk)
+    }
+}
+
+/// The chunk scan. `resume`: start at that offset, a position where a scan from the start
+/// stood at the value of the chunk's first `choices` member. Returns the chunk and that
+/// position.
+fn scan_chunk(data: &[u8], resume: Option<usize>) -> Option<(ChunkText<'_>, usize)> {
+    let mut scan = match resume {
+        Some(pos) => Scan {
+            data,
+            pos,
+            first: false,
+        },
+        None => Scan::new(data)?,
+    };
     let mut choice = None;
-    while let Some(key) = scan.next_key()? {
+    let mut choices_at = resume;
+    let mut resumed = resume.is_some();
+    loop {
+        let key = if resumed {
+            resumed = false;
+            CHOICES
+        } else {
+            match scan.next_key()? {
+                Some(key) => key,
+                None => break,
+            }
+        };
         match key {
             // a repeated key: the last wins, as in `serde_json`'s map
-            b"choices" => choice = Some(scan.one_choice()?),
+            CHOICES => {
+                choices_at.get_or_insert(scan.pos);
+                choice = Some(scan.one_choice()?);
+            }
             // these change the fold: decode in full
-            b"usage" | b"error" => return None,
+            USAGE | ERROR => return None,
             // an error object sent in place of a chunk
-            b"object" => {
+            OBJECT => {
                 if scan.string_value()?.eq_ignore_ascii_case("error") {
                     return None;
                 }
@@ -88,8 +148,37 @@ pub fn peek_chunk_text(data: &[u8]) -> Option<ChunkText<'_>> {
         }
     }
     scan.end()?;
-    choice
+    Some((choice?, choices_at?))
 }
+
+/// A key of at most 15 bytes packed in an integer (its bytes, then its length in the top
+/// byte), so that matching a key is one comparison; longer keys pack to a value no short
+/// key has.
+const fn key(name: &[u8]) -> u128 {
+    if name.len() > 15 {
+        return u128::MAX;
+    }
+    let mut packed = (name.len() as u128) << 120;
+    let (mut rest, mut shift) = (name, 0);
+    while let [byte, tail @ ..] = rest {
+        packed |= (*byte as u128) << shift;
+        shift += 8;
+        rest = tail;
+    }
+    packed
+}
+
+const OUTPUT_INDEX: u128 = key(b"output_index");
+const CONTENT_INDEX: u128 = key(b"content_index");
+const CONTENT: u128 = key(b"content");
+const CHOICES: u128 = key(b"choices");
+const USAGE: u128 = key(b"usage");
+const ERROR: u128 = key(b"error");
+const OBJECT: u128 = key(b"object");
+const INDEX: u128 = key(b"index");
+const FINISH_REASON: u128 = key(b"finish_reason");
+const DELTA: u128 = key(b"delta");
+const ROLE: u128 = key(b"role");
 
 /// A forward scan over one JSON object.
 struct Scan<'a> {
@@ -121,9 +210,9 @@ impl<'a> Scan<'a> {
         (self.data.get(self.pos) == Some(&byte)).then(|| self.pos += 1)
     }
 
-    /// The next key of the current object (its raw bytes: keys with escapes answer
+    /// The next key of the current object, packed by [`key`] (keys with escapes answer
     /// `None`), positioned after its colon; `Some(None)` at the object's end.
-    fn next_key(&mut self) -> Option<Option<&'a [u8]>> {
+    fn next_key(&mut self) -> Option<Option<u128>> {
         self.ws();
         if self.data.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -136,19 +225,16 @@ impl<'a> Scan<'a> {
         self.first = false;
         self.eat(b'"')?;
         let start = self.pos;
-        let end = start + memchr2(b'"', b'\\', self.data.get(start..)?)?;
-        if self.data.get(end) != Some(&b'"') {
+        let (end, escaped) = self.string_end()?;
+        if escaped {
             return None;
         }
-        // a raw control character is invalid in any JSON string, keys included
-        if self.data.get(start..end)?.iter().any(|b| *b < 0x20) {
-            return None;
-        }
+        let packed = key(self.data.get(start..end)?);
         self.pos = end + 1;
         self.ws();
         self.eat(b':')?;
         self.ws();
-        Some(Some(self.data.get(start..end)?))
+        Some(Some(packed))
     }
 
     /// The end of the data after the object: only whitespace.
@@ -157,32 +243,68 @@ impl<'a> Scan<'a> {
         (self.pos == self.data.len()).then_some(())
     }
 
+    /// From just inside a string's opening quote: the index of its closing quote and
+    /// whether it holds escapes. `None` for what `serde_json` rejects in any string (a raw
+    /// control character, invalid UTF-8 outside escapes) or a string that does not end.
+    /// One pass, byte by byte: these strings are short, where a vectorised search costs
+    /// more than it saves.
+    fn string_end(&self) -> Option<(usize, bool)> {
+        let start = self.pos;
+        let mut i = start;
+        let mut escaped = false;
+        let mut ascii = true;
+        loop {
+            match *self.data.get(i)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    i += 2;
+                }
+                0..=0x1f => return None,
+                0x80.. => {
+                    ascii = false;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        // escaped strings are validated by the unescaping decoder
+        if !ascii && !escaped {
+            std::str::from_utf8(self.data.get(start..i)?).ok()?;
+        }
+        Some((i, escaped))
+    }
+
     /// A string value, unescaped.
     fn string_value(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.pos;
-        let mut at = start;
-        let mut escaped = false;
-        loop {
-            let i = at + memchr2(b'"', b'\\', self.data.get(at..)?)?;
-            if self.data.get(i) == Some(&b'"') {
-                self.pos = i + 1;
-                let raw = self.data.get(start..i)?;
-                if raw.iter().any(|b| *b < 0x20) {
-                    return None;
-                }
-                return if escaped {
-                    let quoted = self.data.get(start - 1..i + 1)?;
-                    serde_json::from_slice::<String>(quoted)
-                        .ok()
-                        .map(Cow::Owned)
-                } else {
-                    std::str::from_utf8(raw).ok().map(Cow::Borrowed)
-                };
-            }
-            escaped = true;
-            at = i + 2;
+        let (end, escaped) = self.string_end()?;
+        self.pos = end + 1;
+        if escaped {
+            let quoted = self.data.get(start - 1..end + 1)?;
+            serde_json::from_slice::<String>(quoted)
+                .ok()
+                .map(Cow::Owned)
+        } else {
+            std::str::from_utf8(self.data.get(start..end)?)
+                .ok()
+                .map(Cow::Borrowed)
         }
+    }
+
+    /// Skip a string value: checked as [`string_value`](Self::string_value) checks it,
+    /// without building it.
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let (end, escaped) = self.string_end()?;
+        self.pos = end + 1;
+        if escaped {
+            serde_json::from_slice::<serde::de::IgnoredAny>(self.data.get(start - 1..end + 1)?)
+                .ok()?;
+        }
+        Some(())
     }
 
     fn u32_value(&mut self) -> Option<u32> {
@@ -207,7 +329,7 @@ impl<'a> Scan<'a> {
     /// `None`.
     fn skip_scalar(&mut self) -> Option<()> {
         match self.data.get(self.pos)? {
-            b'"' => self.string_value().map(|_| ()),
+            b'"' => self.skip_string(),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
@@ -216,8 +338,8 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        let end = self.pos + word.len();
+    fn literal<const N: usize>(&mut self, word: &[u8; N]) -> Option<()> {
+        let end = self.pos + N;
         (self.data.get(self.pos..end)? == word).then(|| self.pos = end)
     }
 
@@ -262,9 +384,9 @@ impl<'a> Scan<'a> {
         let (mut index, mut text) = (None, None);
         while let Some(key) = inner.next_key()? {
             match key {
-                b"index" => index = Some(inner.u32_value()?),
-                b"finish_reason" => inner.literal(b"null")?,
-                b"delta" => {
+                INDEX => index = Some(inner.u32_value()?),
+                FINISH_REASON => inner.literal(b"null")?,
+                DELTA => {
                     let mut delta = Scan {
                         data: inner.data,
                         pos: inner.pos,
@@ -274,14 +396,14 @@ impl<'a> Scan<'a> {
                     let mut content = Cow::Borrowed("");
                     while let Some(key) = delta.next_key()? {
                         match key {
-                            b"content" => {
+                            CONTENT => {
                                 content = if delta.literal(b"null").is_some() {
                                     Cow::Borrowed("")
                                 } else {
                                     delta.string_value()?
                                 };
                             }
-                            b"role" => {
+                            ROLE => {
                                 delta.string_value()?;
                             }
                             _ => return None,

@@ -13,8 +13,9 @@
 use std::path::PathBuf;
 
 use mistral_otel_wire::{
-    CompletionFold, DeltaContent, SseParser, StreamEvent, StreamFold, decode_completion_chunk,
-    decode_stream_event, is_done_sentinel, peek_chunk_text, peek_text_delta,
+    ChunkReader, CompletionFold, DeltaContent, SseParser, StreamEvent, StreamFold,
+    decode_completion_chunk, decode_stream_event, is_done_sentinel, peek_chunk_text,
+    peek_text_delta,
 };
 
 fn files(dirs: &[&str], ext: &str) -> Vec<Vec<u8>> {
@@ -348,4 +349,33 @@ fn the_completion_hot_path_waits_for_the_streams_identity() {
     let peeked = peek_chunk_text(second).unwrap();
     assert!(fold.continue_text(peeked.index, &peeked.text, 2));
     assert_eq!(fold.last_output(), Some(2));
+}
+
+/// A reader that resumes after the bytes the previous chunk began with answers what a
+/// fresh scan answers: over every recorded stream read in order, with mutated chunks
+/// (prefixes that match, almost match, or break) in between.
+#[test]
+fn a_chunk_reader_answers_what_a_fresh_scan_answers() {
+    let mut resumed = 0;
+    let bodies = files(
+        &[
+            "api",
+            "real/braintrust-sdk-javascript",
+            "real/ruby_llm",
+            "real/openllmetry",
+        ],
+        "sse",
+    );
+    for (b, body) in bodies.iter().enumerate() {
+        let mut reader = ChunkReader::default();
+        for (e, (_, data)) in events(body).into_iter().enumerate() {
+            for data in variants(&data, (b * 1000 + e) as u64) {
+                let fresh = peek_chunk_text(&data);
+                let read = reader.read(&data);
+                assert_eq!(read, fresh, "{}", String::from_utf8_lossy(&data));
+                resumed += usize::from(read.is_some());
+            }
+        }
+    }
+    assert!(resumed > 500, "{resumed}");
 }

@@ -5,9 +5,7 @@
 
 use std::time::Instant;
 
-use mistral_otel_wire::{
-    CompletionFold, decode_completion_chunk, is_done_sentinel, peek_chunk_text,
-};
+use mistral_otel_wire::{ChunkReader, CompletionFold, decode_completion_chunk, is_done_sentinel};
 
 use super::Outcome;
 use super::chunks::{Applied, ChunkFold, Ended, Terminal};
@@ -21,6 +19,7 @@ use opentelemetry::trace::TraceContextExt;
 /// The chunks of a completion stream.
 pub(crate) struct CompletionChunks {
     fold: CompletionFold<Instant>,
+    reader: ChunkReader,
     capture: bool,
 }
 
@@ -30,6 +29,7 @@ impl CompletionChunks {
         Self {
             capture: capture_budget.is_some(),
             fold: CompletionFold::new(capture_budget),
+            reader: ChunkReader::default(),
         }
     }
 }
@@ -42,7 +42,7 @@ impl ChunkFold for CompletionChunks {
         }
         // the hot path: one choice's text, read in one scan (anything else reads `None`
         // and is decoded in full below)
-        if let Some(chunk) = peek_chunk_text(data)
+        if let Some(chunk) = self.reader.read(data)
             && self.fold.continue_text(chunk.index, &chunk.text, at)
         {
             return Applied::Chunk;
