@@ -8,18 +8,20 @@
 //! out-of-range number inside `content`, which only capture reads); aggregation accepts
 //! any sequence of decoded events (terminal events first, repeated indexes, kinds
 //! changing at an index); whenever `peek_text_delta` (the recorder's hot path) answers,
-//! the decoder reads the same payload as a text delta with the same indexes and text.
+//! the decoder reads the same payload as a text delta with the same indexes and text, and
+//! a `TextDeltaReader` fed the lines in order answers what `peek_text_delta` answers.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mistral_otel_wire::{
-    DeltaContent, StreamAggregate, StreamEvent, decode_stream_event, parse_error_body,
-    peek_text_delta,
+    DeltaContent, StreamAggregate, StreamEvent, TextDeltaReader, decode_stream_event,
+    parse_error_body, peek_text_delta,
 };
 
 fuzz_target!(|input: &[u8]| {
     let mut with_content = StreamAggregate::new();
     let mut without_content = StreamAggregate::new();
+    let mut reader = TextDeltaReader::default();
     for data in input.split(|&b| b == b'\n') {
         let full = decode_stream_event("message", data, true);
         let bare = decode_stream_event("message", data, false);
@@ -38,7 +40,10 @@ fuzz_target!(|input: &[u8]| {
         }
         // the one-scan reader of text deltas (the recorder's hot path, for events named
         // `message.output.delta`) answers only what the decoder reads
-        if let Some(delta) = peek_text_delta(data) {
+        let peeked = peek_text_delta(data);
+        // reading through the template of an earlier line changes no answer
+        assert_eq!(reader.read(data), peeked);
+        if let Some(delta) = peeked {
             match decode_stream_event("message.output.delta", data, true) {
                 Ok(StreamEvent::MessageOutputDelta {
                     output_index,

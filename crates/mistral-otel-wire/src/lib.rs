@@ -84,7 +84,9 @@ pub use completion::{
     parse_completion_response_with,
 };
 pub use completion_fold::{CompletionFold, StreamedToolCall};
-pub use delta::{ChunkReader, ChunkText, TextDelta, peek_chunk_text, peek_text_delta};
+pub use delta::{
+    ChunkReader, ChunkText, TextDelta, TextDeltaReader, peek_chunk_text, peek_text_delta,
+};
 pub use entry::{
     AgentHandoff, Chunk, Content, Entry, FunctionCall, FunctionResult, MessageInput, MessageOutput,
     ToolExecution, parse_chunk, parse_entry,

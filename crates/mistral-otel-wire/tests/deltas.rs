@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 
 use mistral_otel_wire::{
-    ChunkReader, CompletionFold, DeltaContent, SseParser, StreamEvent, StreamFold,
+    ChunkReader, CompletionFold, DeltaContent, SseParser, StreamEvent, StreamFold, TextDeltaReader,
     decode_completion_chunk, decode_stream_event, is_done_sentinel, peek_chunk_text,
     peek_text_delta,
 };
@@ -378,4 +378,73 @@ fn a_chunk_reader_answers_what_a_fresh_scan_answers() {
         }
     }
     assert!(resumed > 500, "{resumed}");
+}
+
+/// The same for text deltas: a template reader answers what a fresh scan answers, over
+/// every recorded conversation stream read in order with mutated events in between.
+#[test]
+fn a_text_delta_reader_answers_what_a_fresh_scan_answers() {
+    let mut answered = 0;
+    for (b, body) in files(&["mistral", "features"], "sse").iter().enumerate() {
+        let mut reader = TextDeltaReader::default();
+        for (e, (_, data)) in events(body).into_iter().enumerate() {
+            for data in variants(&data, (b * 1000 + e) as u64 + 7) {
+                let fresh = peek_text_delta(&data);
+                let read = reader.read(&data);
+                assert_eq!(read, fresh, "{}", String::from_utf8_lossy(&data));
+                answered += usize::from(read.is_some());
+            }
+        }
+    }
+    assert!(answered > 100, "{answered}");
+}
+
+/// Templates with holes that change: escapes, non-ASCII text, invalid strings, strings
+/// that end early or late, each read as a fresh scan reads it.
+#[test]
+fn template_holes_are_checked_as_a_scan_checks_them() {
+    let chunk = |id: &str, text: &str, pad: &str| {
+        format!(
+            r#"{{"id":"{id}","object":"chat.completion.chunk","created":1,"model":"m","choices":[{{"index":0,"delta":{{"content":"{text}"}},"finish_reason":null}}],"p":"{pad}"}}"#
+        )
+    };
+    let cases = [
+        chunk("a", "Hi", "abc"),
+        chunk("a", r"H\u00e9", "ab"),
+        chunk("a", "caf\u{e9}", "abcdef"),
+        chunk("a", r"x\q", "a"),
+        chunk("a", "x\u{1}", "a"),
+        chunk("a", "x", r"a\u12"),
+        chunk("a", "x", r"a\n"),
+        chunk("abc", "x", "a"),
+        chunk(r#"a\""#, "x", "a"),
+        chunk("a", r#"x\""#, "a"),
+        chunk("a", r"x\", "a"),
+        chunk("a", "", ""),
+        chunk("a", "Hi", "abc") + " ",
+        chunk("a", "Hi", "abc").replace(r#""Hi""#, "null"),
+        // a repeated content: the last wins, null included
+        chunk("a", "Hi", "abc").replace(r#""Hi""#, r#""Hi","content":null"#),
+        chunk("a", "Hi", "abc").replace(r#""Hi""#, r#""Hi","content":null"#),
+        // the value the scan compares is not a hole
+        chunk("a", "Hi", "abc"),
+        chunk("a", "Hi", "abc").replace("chat.completion.chunk", "error"),
+    ];
+    let mut reader = ChunkReader::default();
+    let mut answered = 0;
+    for round in 0..3 {
+        for (i, data) in cases.iter().enumerate() {
+            let mut bytes = data.clone().into_bytes();
+            if round == 2 {
+                // invalid UTF-8 in the text
+                if let Some(at) = bytes.windows(2).position(|w| w == b"x\"") {
+                    bytes[at] = 0xff;
+                }
+            }
+            let fresh = peek_chunk_text(&bytes);
+            answered += usize::from(fresh.is_some());
+            assert_eq!(reader.read(&bytes), fresh, "case {i} round {round}: {data}");
+        }
+    }
+    assert!(answered >= 15, "{answered}");
 }

@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use mistral_otel_wire::{
-    Entry, OutputKind, SseParser, StreamFold, Terminal, TreeEvent, decode_stream_event,
-    peek_output_index, peek_text_delta,
+    Entry, OutputKind, SseParser, StreamFold, Terminal, TextDeltaReader, TreeEvent,
+    decode_stream_event, peek_output_index,
 };
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
@@ -47,6 +47,8 @@ pub(crate) struct StreamRecorder {
 struct State {
     call: CallSpan,
     fold: StreamFold<Instant>,
+    /// Text deltas read through a template of the last one (capture on).
+    deltas: TextDeltaReader,
     tree: Tree,
 }
 
@@ -86,6 +88,7 @@ impl StreamRecorder {
             parser: SseParser::with_max_event_bytes(max_event_bytes),
             state: State {
                 fold: StreamFold::new(budget),
+                deltas: TextDeltaReader::default(),
                 tree: Tree {
                     capture: call.capture().is_some(),
                     event_count: 0,
@@ -112,7 +115,9 @@ impl State {
         if self.call.is_ended() {
             return;
         }
-        let Self { call, fold, tree } = self;
+        let Self {
+            call, fold, tree, ..
+        } = self;
         fold.finish(at, outcome == Outcome::Completed, &mut |e| {
             tree.on_tree_event(call, e)
         });
@@ -220,7 +225,7 @@ impl State {
         // (anything unusual reads `None` and is decoded in full below)
         if self.tree.capture
             && name == "message.output.delta"
-            && let Some(delta) = peek_text_delta(data)
+            && let Some(delta) = self.deltas.read(data)
             && self.fold.continue_text(
                 delta.output_index,
                 delta.content_index,
@@ -246,7 +251,9 @@ impl State {
             }
             Ok(event) => event,
         };
-        let Self { call, fold, tree } = self;
+        let Self {
+            call, fold, tree, ..
+        } = self;
         fold.apply(event, at, &mut |e| tree.on_tree_event(call, e));
     }
 }
