@@ -195,6 +195,12 @@ fn otlp_span_processor(
     if let Some(delay) = config.batch_delay {
         batch = batch.with_scheduled_delay(delay);
     }
+    if let Some(spans) = config.span_queue {
+        batch = batch.with_max_queue_size(spans);
+    }
+    if let Some(spans) = config.span_batch {
+        batch = batch.with_max_export_batch_size(spans);
+    }
     // the thread-based processor wakes its worker once per batch; the async one would
     // wake the export task for every span (a context switch per span on the hot path)
     Ok(

@@ -414,3 +414,55 @@ fn debug_of_the_built_pipelines_does_not_leak_header_values() {
         let _ = telemetry.shutdown();
     }
 }
+
+/// A batch of `max_export_batch_size` spans is exported as soon as it is full, long before
+/// the batch delay; with the default size (512) the same spans wait for the delay. And a
+/// queue of `max_queue_size` drops what does not fit while nothing is exported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_span_batch_and_queue_sizes_apply() {
+    for (batch, expected) in [(Some(3), 3), (None, 0)] {
+        let receiver = OtlpReceiver::start().await.unwrap();
+        let mut config = OtlpConfig::new()
+            .protocol(Protocol::Grpc)
+            .endpoint(receiver.grpc_endpoint())
+            .metrics(false)
+            .logs(false)
+            .batch_delay(Duration::from_secs(3600));
+        if let Some(batch) = batch {
+            config = config.max_export_batch_size(batch);
+        }
+        let telemetry = config.build().unwrap();
+        for _ in 0..3 {
+            end_span(&telemetry, "held");
+        }
+        let spans = receiver
+            .wait_for_spans(3, Duration::from_millis(1500))
+            .await;
+        assert_eq!(spans.len(), expected, "batch {batch:?}");
+        telemetry.shutdown().unwrap();
+        receiver.shutdown().await;
+    }
+    // a queue of 2 (batches are never larger): of 200 spans ended within microseconds,
+    // while one export at a time takes a round trip, most find the queue full
+    let receiver = OtlpReceiver::start().await.unwrap();
+    let telemetry = OtlpConfig::new()
+        .protocol(Protocol::Grpc)
+        .endpoint(receiver.grpc_endpoint())
+        .metrics(false)
+        .logs(false)
+        .batch_delay(Duration::from_secs(3600))
+        .max_queue_size(2)
+        .max_export_batch_size(1000)
+        .build()
+        .unwrap();
+    for _ in 0..200 {
+        end_span(&telemetry, "queued");
+    }
+    telemetry.force_flush().unwrap();
+    let spans = receiver
+        .wait_for_spans(200, Duration::from_millis(800))
+        .await;
+    assert!((2..100).contains(&spans.len()), "{}", spans.len());
+    telemetry.shutdown().unwrap();
+    receiver.shutdown().await;
+}
