@@ -2,7 +2,7 @@
 //! exporting OTLP/gRPC (b), and reqwest-tracing + tracing-opentelemetry exporting OTLP/gRPC
 //! (c), against the mock Mistral server and an in-process OTLP receiver.
 //!
-//! `cargo run --release -- [--quick] [--only plain|stream|micro|memory|scaling|uploads|load]`:
+//! `cargo run --release -- [--quick] [--only plain|stream|micro|canned|memory|scaling|uploads|load]`:
 //! 1 plain turns, 2 streaming turns, 3 per-event and per-response costs (conversation and
 //! chat completion streams, the plain response's parse), 4 memory, 5 scaling, 6 uploads,
 //! 7 throughput under load. Prints figures and a goal table; never asserts on timings. A
@@ -10,6 +10,7 @@
 
 mod alloc;
 mod calls;
+mod canned;
 mod cpu;
 mod data;
 mod load;
@@ -43,7 +44,7 @@ pub struct Ctx {
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
-    // `--only plain|stream|micro|memory|scaling|uploads|load`: one phase, for profiling (no RESULTS.md)
+    // `--only plain|stream|micro|canned|memory|scaling|uploads|load`: one phase, for profiling (no RESULTS.md)
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -100,6 +101,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         if runs("micro") {
             micro::run(&ctx, &mut out).await?;
+        }
+        if runs("canned") {
+            canned::run(&ctx, &mut out).await?;
         }
         if runs("memory") {
             memory::run(&ctx, &mut out).await?;
