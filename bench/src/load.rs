@@ -502,8 +502,7 @@ fn drop_lines(out: &mut Out, runs: &[Run], spans: &[(f64, f64)]) {
     ));
     out.line(
         "  Both pipelines end spans into the SDK's thread-based BatchSpanProcessor \
-         (crates/mistral-otel-export/src/pipeline.rs: BatchConfigBuilder::default(), OtlpConfig \
-         sets only the delay): a queue of max_queue_size spans (OTEL_BSP_MAX_QUEUE_SIZE, 2048) \
+         (crates/mistral-otel-export/src/pipeline.rs, the SDK's defaults unless set): a queue of max_queue_size spans (OTEL_BSP_MAX_QUEUE_SIZE, 2048) \
          drained by one worker in exports of max_export_batch_size spans \
          (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512), one export at a time, each waited for; a span \
          that ends while the queue is full is dropped. With the callers keeping both vCPUs \
@@ -513,7 +512,8 @@ fn drop_lines(out: &mut Out, runs: &[Run], spans: &[(f64, f64)]) {
          this machine): OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 cut the drops of (b) from ~55-63% \
          to ~1-3% with memory flat; OTEL_BSP_MAX_QUEUE_SIZE=1000000 dropped nothing but the \
          backlog grew by ~13-16 MiB/s of client memory (a bigger queue only postpones the \
-         drops); OTEL_BSP_SCHEDULE_DELAY=100 changed nothing. OtlpConfig has no setter for \
-         either size; only the environment changes them.",
+         drops); OTEL_BSP_SCHEDULE_DELAY=100 changed nothing; a queue of 8192 with batches of \
+         2048 (OTEL_BSP_* or OtlpConfig::max_queue_size / max_export_batch_size) dropped \
+         nothing, memory flat.",
     );
 }

@@ -629,11 +629,7 @@ mod tests {
                         bytes[p] = a;
                         bytes[q] = b;
                         let expected = bytes.iter().all(|b| plain_byte(*b));
-                        assert_eq!(
-                            plain_word(u64::from_le_bytes(bytes)),
-                            expected,
-                            "{bytes:?}"
-                        );
+                        assert_eq!(plain_word(u64::from_le_bytes(bytes)), expected, "{bytes:?}");
                     }
                 }
             }
