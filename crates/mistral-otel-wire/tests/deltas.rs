@@ -252,6 +252,65 @@ fn folds_fed_through_the_hot_paths_end_where_full_decodes_end() {
     }
 }
 
+/// A skipped string with an escape is checked as the decoders check the strings they
+/// read: a lone surrogate escape, or invalid UTF-8 beside an escape, in `id`, `model` or
+/// `agent_id` makes the decoders fail, so the hot paths must not answer (found by the
+/// `stream_events` fuzz target: `peek_text_delta` answered, the decoder failed).
+#[test]
+fn an_escaped_string_the_decoders_reject_is_not_read_by_the_hot_paths() {
+    let bad: [&[u8]; 4] = [b"m\\n\xfe1", b"\\ud800", b"\\udc00x", b"\\ud800\\u0041"];
+    for value in bad {
+        for key in ["id", "model", "agent_id"] {
+            let mut data = format!(
+                r#"{{"type":"message.output.delta","output_index":0,"content":"hi","{key}":""#
+            )
+            .into_bytes();
+            data.extend_from_slice(value);
+            data.extend_from_slice(b"\"}");
+            assert!(
+                decode_stream_event("message.output.delta", &data, true).is_err(),
+                "{}",
+                String::from_utf8_lossy(&data)
+            );
+            assert_eq!(
+                peek_text_delta(&data),
+                None,
+                "{}",
+                String::from_utf8_lossy(&data)
+            );
+            // through a template whose hole held a valid string
+            let mut reader = TextDeltaReader::default();
+            let good = format!(
+                r#"{{"type":"message.output.delta","output_index":0,"content":"hi","{key}":"a\\n"}}"#
+            );
+            assert!(reader.read(good.as_bytes()).is_some());
+            assert_eq!(
+                reader.read(&data),
+                None,
+                "{}",
+                String::from_utf8_lossy(&data)
+            );
+        }
+        let mut chunk =
+            br#"{"id":"c","object":"chat.completion.chunk","created":1,"model":""#.to_vec();
+        chunk.extend_from_slice(value);
+        chunk.extend_from_slice(
+            br#"","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}"#,
+        );
+        assert!(
+            decode_completion_chunk(&chunk, true).is_err(),
+            "{}",
+            String::from_utf8_lossy(&chunk)
+        );
+        assert_eq!(
+            peek_chunk_text(&chunk),
+            None,
+            "{}",
+            String::from_utf8_lossy(&chunk)
+        );
+    }
+}
+
 /// Payloads the hot paths must leave to the full decoders, and the few shapes they read.
 #[test]
 fn anything_beyond_plain_text_is_left_to_the_full_decoder() {
